@@ -1,5 +1,20 @@
-"""mlp_from_scratch: the NumPy multilayer perceptron of the book *MLP from Scratch*."""
+"""mlp_from_scratch: the NumPy multilayer perceptron of the book *MLP from Scratch*.
+
+>>> from mlp_from_scratch import MLP
+>>> net = MLP([64, 32, 10], hidden="relu", seed=0)
+"""
 
 from ._version import __version__
+from .network import MLP, History, TrainingDivergedError
+from .schedules import Constant, LossRatio, StepDecay
 
-__all__ = ["__version__"]
+__all__ = ["__version__", "MLP", "History", "TrainingDivergedError", "Constant", "StepDecay",
+           "LossRatio", "MLPClassifier"]
+
+
+def __getattr__(name):
+    # scikit-learn is optional: import the estimator only when it is asked for
+    if name == "MLPClassifier":
+        from .estimator import MLPClassifier
+        return MLPClassifier
+    raise AttributeError(f"module 'mlp_from_scratch' has no attribute {name!r}")

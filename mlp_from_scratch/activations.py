@@ -1,0 +1,224 @@
+"""Activation functions, their derivatives and the output (link) functions.
+
+Every hidden activation is one entry of :data:`HIDDEN_ACTIVATIONS`: the function
+``f`` and its derivative ``f'``, side by side. The derivative is written in terms
+of the activation ``a = f(z)`` that the forward pass already stored, which is
+cheaper than recomputing it from ``z`` (``sigmoid'(z) = a (1 - a)``).
+
+Output functions ``F`` live in :data:`OUTPUT_ACTIVATIONS`. They also know how to
+pull a gradient ``g = dl/da`` back to ``dl/dz`` (a Jacobian-transpose product),
+which the squared-error loss needs; the cross-entropy losses never do, because
+their output delta simplifies to ``a - y`` (see :mod:`mlp_from_scratch.losses`).
+
+Shapes: ``z`` and ``a`` are ``(N, n)`` arrays (one row per example) or any shape
+for the elementwise functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+__all__ = [
+    "sigmoid",
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+    "softmax_jacobian",
+    "HIDDEN_ACTIVATIONS",
+    "OUTPUT_ACTIVATIONS",
+    "Activation",
+    "OutputActivation",
+]
+
+
+# ----------------------------------------------------------------------------
+# Elementwise hidden activations: f(z) and f'(z) expressed through a = f(z)
+# ----------------------------------------------------------------------------
+
+
+def identity(z):
+    """f(z) = z."""
+    return z
+
+
+def identity_derivative(a):
+    """f'(z) = 1."""
+    return np.ones_like(a)
+
+
+def sigmoid(z):
+    """Logistic sigmoid 1 / (1 + exp(-z)), without overflow for any z.
+
+    ``exp(-|z|)`` is always in (0, 1], so neither branch can overflow:
+    for z >= 0 the value is 1 / (1 + e), for z < 0 it is e / (1 + e).
+    """
+    z = np.asarray(z)
+    e = np.exp(-np.abs(z))
+    a = 1.0 / (1.0 + e)
+    np.multiply(a, e, out=a, where=z < 0)  # e / (1 + e) for negative z
+    return a
+
+
+def sigmoid_derivative(a):
+    """sigmoid'(z) = a (1 - a)."""
+    return a * (1.0 - a)
+
+
+def tanh(z):
+    """Hyperbolic tangent."""
+    return np.tanh(z)
+
+
+def tanh_derivative(a):
+    """tanh'(z) = 1 - a**2."""
+    return 1.0 - a * a
+
+
+def relu(z):
+    """Rectified linear unit max(0, z)."""
+    return np.maximum(z, 0)
+
+
+def relu_derivative(a):
+    """relu'(z) = 1 where z > 0, else 0 (we pick 0 at the kink z = 0).
+
+    ``a > 0`` exactly when ``z > 0``, so the stored activation suffices.
+    """
+    return (a > 0).astype(a.dtype)
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A hidden activation: the function and its derivative, side by side."""
+
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    derivative: Callable[[np.ndarray], np.ndarray]  # f'(z) given a = f(z)
+
+
+HIDDEN_ACTIVATIONS = {
+    "identity": Activation("identity", identity, identity_derivative),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative),
+    "tanh": Activation("tanh", tanh, tanh_derivative),
+    "relu": Activation("relu", relu, relu_derivative),
+}
+
+
+# ----------------------------------------------------------------------------
+# Softmax and friends, computed stably
+# ----------------------------------------------------------------------------
+
+
+def logsumexp(z, axis=-1):
+    """log(sum(exp(z))) along ``axis``, without overflow or underflow.
+
+    Subtracting the maximum m first makes every exponent <= 0, so exp cannot
+    overflow, and the largest term is exactly 1, so the sum cannot underflow
+    to zero: log sum exp(z) = m + log sum exp(z - m).
+
+    Parameters
+    ----------
+    z : ndarray, shape (..., K)
+    axis : int
+
+    Returns
+    -------
+    ndarray, shape (...)
+    """
+    z = np.asarray(z)
+    m = np.max(z, axis=axis, keepdims=True)
+    s = np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True)) + m
+    return np.squeeze(s, axis=axis)
+
+
+def log_softmax(z, axis=-1):
+    """log softmax(z) = z - logsumexp(z), stable for any finite logits."""
+    z = np.asarray(z)
+    return z - np.expand_dims(logsumexp(z, axis=axis), axis)
+
+
+def softmax(z, axis=-1):
+    """Softmax exp(z_i) / sum_k exp(z_k) along ``axis`` (default: each row).
+
+    Shifting every logit by the row maximum leaves the result unchanged
+    (the factor exp(-m) cancels) and keeps exp from overflowing.
+
+    Parameters
+    ----------
+    z : ndarray, shape (..., K)
+
+    Returns
+    -------
+    ndarray, shape (..., K)
+        Non-negative, summing to one along ``axis``.
+    """
+    z = np.asarray(z)
+    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def softmax_jacobian(z):
+    """Jacobian of the softmax, dF_i/dz_j = F_i (delta_ij - F_j).
+
+    Parameters
+    ----------
+    z : ndarray, shape (K,) or (N, K)
+        Logits of one example, or of a batch (one row per example).
+
+    Returns
+    -------
+    ndarray, shape (K, K) or (N, K, K)
+        ``J[..., i, j] = dF_i / dz_j``: symmetric, rows summing to zero.
+    """
+    z = np.asarray(z)
+    if z.ndim not in (1, 2):
+        raise ValueError(
+            f"softmax_jacobian expects logits of shape (K,) or (N, K); got shape {z.shape}"
+        )
+    if z.shape[-1] == 0:
+        raise ValueError("softmax_jacobian needs at least one logit")
+    F = softmax(z)
+    # diag(F) - F F^T, built for a single vector or a stack of them
+    J = -F[..., :, None] * F[..., None, :]
+    diagonal = np.einsum("...ii->...i", J)  # a writable view of the diagonals
+    diagonal += F
+    return J
+
+
+# ----------------------------------------------------------------------------
+# Output activations F(z^L)
+# ----------------------------------------------------------------------------
+
+
+def softmax_vjp(a, g):
+    """Pull dl/da back through the softmax: J^T g = a * (g - sum_k a_k g_k)."""
+    return a * (g - np.sum(a * g, axis=1, keepdims=True))
+
+
+def elementwise_vjp(derivative):
+    """The Jacobian of an elementwise F is diagonal: J^T g = F'(z) * g."""
+
+    def vjp(a, g):
+        return derivative(a) * g
+
+    return vjp
+
+
+@dataclass(frozen=True)
+class OutputActivation:
+    """An output function F with its Jacobian-transpose product ``vjp(a, g)``."""
+
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    vjp: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+OUTPUT_ACTIVATIONS = {
+    "softmax": OutputActivation("softmax", softmax, softmax_vjp),
+    "sigmoid": OutputActivation("sigmoid", sigmoid, elementwise_vjp(sigmoid_derivative)),
+    "identity": OutputActivation("identity", identity, elementwise_vjp(identity_derivative)),
+}
