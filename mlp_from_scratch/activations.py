@@ -17,6 +17,7 @@ for the elementwise functions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 
 import numpy as np
@@ -199,13 +200,17 @@ def softmax_vjp(a, g):
     return a * (g - np.sum(a * g, axis=1, keepdims=True))
 
 
+def _elementwise_vjp(derivative, a, g):
+    return derivative(a) * g
+
+
 def elementwise_vjp(derivative):
-    """The Jacobian of an elementwise F is diagonal: J^T g = F'(z) * g."""
+    """The Jacobian of an elementwise F is diagonal: J^T g = F'(z) * g.
 
-    def vjp(a, g):
-        return derivative(a) * g
-
-    return vjp
+    A ``functools.partial`` of a module-level function rather than a closure, so
+    that networks holding it can be pickled (joblib, ``GridSearchCV(n_jobs=...)``).
+    """
+    return partial(_elementwise_vjp, derivative)
 
 
 @dataclass(frozen=True)
