@@ -1,0 +1,230 @@
+"""Command line: train a network on a dataset outside a notebook.
+
+    python -m mlp_from_scratch train --dataset digits --hidden 50 --epochs 40 --lr 0.07
+
+prints one line per epoch and the final test accuracy, and saves the learning
+curves as a PNG (``--plot``, default ``learning_curve.png``; ``--no-plot`` to skip).
+A tenth of the training set (``--validation``) is held out to draw the
+validation curve; the test set is used once, at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from .activations import HIDDEN_ACTIVATIONS
+from .network import MLP, TrainingDivergedError
+
+__all__ = ["build_parser", "load_dataset", "main", "DatasetUnavailableError"]
+
+DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10")
+SCALES = {"unit": "[0, 1]", "symmetric": "[-1, 1]"}
+
+
+# ------------------------------------------------------------------ arguments
+def _number(kind, minimum, strict):
+    """An argparse type: a number of ``kind`` above ``minimum`` (or at least it)."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}")
+        if not np.isfinite(value) or value < minimum or (strict and value == minimum):
+            relation = ">" if strict else ">="
+            raise argparse.ArgumentTypeError(f"must be {relation} {minimum}, got {text!r}")
+        return value
+    parse.__name__ = kind.__name__
+    return parse
+
+
+positive_int = _number(int, 0, strict=True)
+positive_float = _number(float, 0.0, strict=True)
+non_negative_float = _number(float, 0.0, strict=False)
+
+
+def _fraction(text):
+    value = non_negative_float(text)
+    if value >= 1:
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text!r}")
+    return value
+
+
+def build_parser():
+    """The argument parser of ``python -m mlp_from_scratch``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m mlp_from_scratch",
+        description="Train a NumPy multilayer perceptron from the book 'MLP from Scratch'.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    train = commands.add_parser(
+        "train", help="train a network and report its test accuracy",
+        description="Train by minibatch SGD, print per-epoch progress and the final test "
+                    "accuracy, and save the learning curves as a PNG.")
+    train.add_argument("--dataset", choices=DATASETS, default="digits",
+                       help="digits comes with scikit-learn; the others need "
+                            "mlp_from_scratch.datasets (default: %(default)s)")
+    train.add_argument("--hidden", type=positive_int, nargs="*", default=[50], metavar="UNITS",
+                       help="units of each hidden layer, e.g. --hidden 100 50 (default: 50)")
+    train.add_argument("--epochs", type=positive_int, default=40)
+    train.add_argument("--lr", type=positive_float, default=0.07, help="learning rate (default: %(default)s)")
+    train.add_argument("--decay", type=positive_float, default=1.0,
+                       help="multiply the learning rate by this after each epoch (default: %(default)s)")
+    train.add_argument("--batch-size", type=positive_int, default=100)
+    train.add_argument("--activation", choices=list(HIDDEN_ACTIVATIONS), default="relu")
+    train.add_argument("--l1", type=non_negative_float, default=0.0, help="L1 penalty coefficient")
+    train.add_argument("--l2", type=non_negative_float, default=0.0, help="L2 penalty coefficient")
+    train.add_argument("--seed", type=int, default=0, help="seeds the weights, shuffling and split")
+    train.add_argument("--dtype", choices=("float32", "float64"), default="float32")
+    train.add_argument("--scale", choices=list(SCALES), default="unit",
+                       help="pixel range: unit = [0, 1], symmetric = [-1, 1] (default: %(default)s)")
+    train.add_argument("--validation", type=_fraction, default=0.1, metavar="FRACTION",
+                       help="fraction of the training set held out for the validation "
+                            "curve; 0 for none (default: %(default)s)")
+    train.add_argument("--limit", type=positive_int, default=None, metavar="N",
+                       help="use only the first N training examples (quick runs)")
+    train.add_argument("--plot", default="learning_curve.png", metavar="PNG",
+                       help="where to save the learning curves (default: %(default)s)")
+    train.add_argument("--no-plot", action="store_true", help="do not save a plot")
+    return parser
+
+
+# ------------------------------------------------------------------- datasets
+class DatasetUnavailableError(RuntimeError):
+    """A dataset whose loader is not installed."""
+
+
+def _scale_pixels(X, maximum, scale):
+    """Pixels in [0, maximum] mapped to [0, 1] or [-1, 1], as float32."""
+    X = np.asarray(X, dtype=np.float32).reshape(len(X), -1) / np.float32(maximum)
+    return 2 * X - 1 if scale == "symmetric" else X
+
+
+def _load_digits(seed):
+    """scikit-learn's 8x8 digits (pixels 0..16), split 75/25, stratified."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, random_state=seed, stratify=y)
+    return (X_train, y_train), (X_test, y_test), 16
+
+
+def _load_from_package(name):
+    """MNIST, Fashion-MNIST or CIFAR-10 through :mod:`mlp_from_scratch.datasets`."""
+    try:
+        from . import datasets
+    except ImportError as exc:
+        raise DatasetUnavailableError(f"dataset {name!r} needs mlp_from_scratch.datasets, which could not "
+                           f"be imported ({exc}); use --dataset digits") from None
+    loader = getattr(datasets, "load_" + name.replace("-", "_"), None)
+    if loader is None:
+        raise DatasetUnavailableError(f"mlp_from_scratch.datasets has no loader for {name!r}")
+    train, test = loader()
+    return train, test, 255
+
+
+def load_dataset(name, scale="unit", seed=0):
+    """Training and test sets of a dataset, pixels scaled to ``scale``.
+
+    Returns
+    -------
+    (X_train, y_train), (X_test, y_test)
+        ``X`` float32 of shape (N, n_pixels), ``y`` int64 labels.
+    """
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; valid choices are: {', '.join(DATASETS)}")
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; valid choices are: {', '.join(SCALES)}")
+    train, test, maximum = _load_digits(seed) if name == "digits" else _load_from_package(name)
+    return tuple((_scale_pixels(X, maximum, scale), np.asarray(y, dtype=np.int64)) for X, y in (train, test))
+
+
+def _split_validation(X, y, fraction, seed):
+    """Hold out ``fraction`` of (X, y), at random, for validation."""
+    if fraction == 0:
+        return (X, y), None
+    order = np.random.default_rng(seed).permutation(len(X))
+    n_val = max(1, int(round(fraction * len(X))))
+    val, train = order[:n_val], order[n_val:]
+    return (X[train], y[train]), (X[val], y[val])
+
+
+# ------------------------------------------------------------------- training
+def _epoch_line(epoch, epochs, history, lr, seconds):
+    line = (f"epoch {epoch:>{len(str(epochs))}}/{epochs}  lr {lr:.4g}  "
+            f"loss {history.loss[-1]:.4f}  acc {history.accuracy[-1]:.4f}")
+    if history.val_loss:
+        line += f"  val_loss {history.val_loss[-1]:.4f}  val_acc {history.val_accuracy[-1]:.4f}"
+    return line + f"  ({seconds:.2f} s)"
+
+
+def _merge(total, part):
+    """Append one epoch's History to the running one."""
+    for key, values in vars(part).items():
+        getattr(total, key).extend(values)
+
+
+def train(args, out=sys.stdout):
+    """Run the ``train`` command; returns (network, history, test accuracy)."""
+    from .network import History
+
+    (X_train, y_train), (X_test, y_test) = load_dataset(args.dataset, args.scale, args.seed)
+    if args.limit is not None:
+        X_train, y_train = X_train[:args.limit], y_train[:args.limit]
+    (X_fit, y_fit), validation = _split_validation(X_train, y_train, args.validation, args.seed)
+    n_classes = int(max(y_train.max(), y_test.max())) + 1
+    net = MLP([X_fit.shape[1], *args.hidden, n_classes], hidden=args.activation,
+              l1=args.l1, l2=args.l2, seed=args.seed, dtype=np.dtype(args.dtype))
+    print(f"{args.dataset}: {len(X_fit)} training, {len(validation[0]) if validation else 0} "
+          f"validation, {len(X_test)} test examples; pixels in {SCALES[args.scale]}", file=out)
+    print(f"network {net.layer_sizes}, {net.n_parameters} parameters, {args.activation} hidden "
+          f"units, {args.dtype}", file=out)
+    history = History()
+    for epoch in range(args.epochs):  # one epoch per call, to report as we go
+        lr = args.lr * args.decay ** epoch
+        start = time.perf_counter()
+        part = net.fit(X_fit, y_fit, epochs=1, learning_rate=lr, batch_size=args.batch_size,
+                       validation_data=validation, progress=False)
+        _merge(history, part)
+        print(_epoch_line(epoch + 1, args.epochs, history, lr, time.perf_counter() - start),
+              file=out, flush=True)
+    test_accuracy = net.score(X_test, y_test)
+    print(f"test accuracy: {test_accuracy:.4f} ({round(test_accuracy * len(X_test))}/{len(X_test)})",
+          file=out)
+    return net, history, test_accuracy
+
+
+def save_learning_curves(history, path, title=""):
+    """Loss and accuracy side by side, saved as a PNG at ``path``."""
+    from matplotlib.figure import Figure  # no pyplot: works without a display
+
+    from .plotting import plot_history
+
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    loss_ax, accuracy_ax = fig.subplots(1, 2)
+    plot_history(history, ax=loss_ax, metric="loss")
+    plot_history(history, ax=accuracy_ax, metric="accuracy")
+    if title:
+        fig.suptitle(title)
+    fig.savefig(path, dpi=100)
+
+
+def main(argv=None):
+    """Entry point of ``python -m mlp_from_scratch`` and ``mlp-from-scratch``."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        _, history, _ = train(args)
+    except TrainingDivergedError as exc:
+        print(f"error: training diverged: {exc}", file=sys.stderr)
+        return 1
+    except DatasetUnavailableError as exc:
+        parser.error(str(exc))
+    if not args.no_plot:
+        save_learning_curves(history, args.plot, title=f"{args.dataset}, hidden {args.hidden}, "
+                                                       f"lr {args.lr:g}")
+        print(f"learning curves saved to {args.plot}")
+    return 0
