@@ -186,8 +186,13 @@ def train(args, out=sys.stdout):
     for epoch in range(args.epochs):  # one epoch per call, to report as we go
         lr = args.lr * args.decay ** epoch
         start = time.perf_counter()
-        part = net.fit(X_fit, y_fit, epochs=1, learning_rate=lr, batch_size=args.batch_size,
-                       validation_data=validation, progress=False)
+        try:
+            part = net.fit(X_fit, y_fit, epochs=1, learning_rate=lr, batch_size=args.batch_size,
+                           validation_data=validation, progress=False)
+        except TrainingDivergedError:  # its message counts epochs of this one-epoch call
+            raise TrainingDivergedError(
+                f"the training loss became NaN or infinite in epoch {epoch + 1}; the learning "
+                f"rate {lr:g} is probably too large: try a smaller one (e.g. a tenth)") from None
         _merge(history, part)
         print(_epoch_line(epoch + 1, args.epochs, history, lr, time.perf_counter() - start),
               file=out, flush=True)

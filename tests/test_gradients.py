@@ -1,0 +1,150 @@
+"""Backpropagation against central differences, for every configuration.
+
+Every hidden activation x (output, loss) pair x penalty: ``MLP.gradients`` must
+match the numerical gradient of ``MLP.loss`` with a normwise relative error of
+at most 1e-7 per parameter array, in float64.
+
+Two kinks could spoil a central difference: ReLU at z = 0 and |w| (the L1
+penalty) at w = 0. A step h = 1e-6 only crosses one if the point lies within h
+of it, so the fixtures move every weight at least 0.05 away from 0 and assert
+that every hidden pre-activation is at least 1e-3 away from 0.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from mlp_from_scratch import MLP
+from mlp_from_scratch.activations import HIDDEN_ACTIVATIONS
+from mlp_from_scratch.gradcheck import check_gradients, numerical_gradient, relative_error
+from mlp_from_scratch.losses import LOSSES
+
+TOLERANCE = 1e-7
+LAYER_SIZES = [4, 5, 4, 3]  # two hidden layers, so deltas pass through f' twice
+OUTPUT_LOSS_PAIRS = [(output, loss) for loss, spec in LOSSES.items() for output in spec.outputs]
+PENALTIES = {"none": (0.0, 0.0), "l1": (0.03, 0.0), "l2": (0.0, 0.04), "l1+l2": (0.02, 0.03)}
+COMBINATIONS = list(itertools.product(HIDDEN_ACTIVATIONS, OUTPUT_LOSS_PAIRS, PENALTIES))
+
+
+def away_from_zero(W, margin=0.05):
+    """W with every entry moved to at least ``margin`` from 0, keeping its sign."""
+    return np.where(W >= 0, 1.0, -1.0) * np.maximum(np.abs(W), margin)
+
+
+def hidden_preactivations(net, X):
+    """The z of every hidden layer, recomputed independently of the network."""
+    zs, a = [], X
+    for W, b in zip(net.weights[:-1], net.biases[:-1]):
+        z = a @ W + b
+        zs.append(z)
+        a = net._f.f(z)
+    return zs
+
+
+def make_network(hidden, output, loss, l1, l2, seed=0):
+    """A float64 network with non-zero biases and weights kept off the L1 kink."""
+    net = MLP(LAYER_SIZES, hidden=hidden, output=output, loss=loss, l1=l1, l2=l2, seed=seed)
+    rng = np.random.default_rng(seed + 100)
+    for W, b in zip(net.weights, net.biases):
+        W[...] = away_from_zero(W)
+        b[...] = 0.1 * rng.standard_normal(b.shape)
+    return net
+
+
+def make_batch(seed=0, n_examples=7):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_examples, LAYER_SIZES[0]))
+    y = rng.integers(0, LAYER_SIZES[-1], n_examples)
+    return X, y
+
+
+@pytest.mark.parametrize("hidden, output_loss, penalty", COMBINATIONS,
+                         ids=[f"{h}-{o}-{l}-{p}" for h, (o, l), p in COMBINATIONS])
+def test_backprop_matches_central_differences(hidden, output_loss, penalty):
+    output, loss = output_loss
+    l1, l2 = PENALTIES[penalty]
+    net = make_network(hidden, output, loss, l1, l2)
+    X, y = make_batch()
+    assert min(np.abs(z).min() for z in hidden_preactivations(net, X)) > 1e-3, "a ReLU kink is too close"
+    result = check_gradients(net, X, y, h=1e-6)
+    assert result.names == ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert result.max_error <= TOLERANCE, f"\n{result}"
+
+
+def test_gradients_have_the_shapes_and_dtype_of_the_parameters():
+    for dtype in (np.float32, np.float64):
+        net = MLP([3, 6, 2], seed=1, dtype=dtype)
+        dW, db = net.gradients(np.ones((4, 3)), [0, 1, 1, 0])
+        assert [g.shape for g in dW] == [W.shape for W in net.weights]
+        assert [g.shape for g in db] == [b.shape for b in net.biases]
+        assert {g.dtype for g in dW + db} == {np.dtype(dtype)}
+
+
+def test_gradient_check_catches_a_wrong_gradient(monkeypatch):
+    """The check above can fail: a gradient off by 1 % is reported."""
+    net = make_network("tanh", "softmax", "cross_entropy", 0.0, 0.0)
+    X, y = make_batch()
+    backward = net.backward
+
+    def slightly_wrong(activations, y, scale=1.0):
+        dW, db = backward(activations, y, scale)
+        dW[1] = 1.01 * dW[1]
+        return dW, db
+
+    monkeypatch.setattr(net, "backward", slightly_wrong)
+    result = check_gradients(net, X, y)
+    assert result.errors[result.names.index("W2")] > 1e-3
+    assert result.errors[result.names.index("W1")] <= TOLERANCE
+
+
+def test_gradient_check_catches_a_missing_penalty_term(monkeypatch):
+    """Dropping the L2 term from the gradient (a classic bug) is detected."""
+    net = make_network("sigmoid", "softmax", "cross_entropy", 0.0, 0.05)
+    X, y = make_batch()
+    no_penalty = MLP(LAYER_SIZES, hidden="sigmoid", seed=0)
+    for source, target in zip(net.weights + net.biases, no_penalty.weights + no_penalty.biases):
+        target[...] = source
+    monkeypatch.setattr(net, "backward", no_penalty.backward)
+    assert check_gradients(net, X, y).max_error > 1e-2
+
+
+def test_l1_gradient_at_zero_weights_is_the_zero_subgradient():
+    """At w = 0 exactly the L1 term contributes sign(0) = 0 (the documented choice)."""
+    net = MLP([3, 2], output="identity", loss="mse", l1=0.5, seed=0)
+    net.weights[0][...] = 0.0
+    X, y = np.ones((2, 3)), np.array([0, 1])
+    with_l1 = net.gradients(X, y)[0][0]
+    net.l1 = 0.0
+    without = net.gradients(X, y)[0][0]
+    np.testing.assert_array_equal(with_l1, without)
+
+
+def test_numerical_gradient_of_a_known_function():
+    """d/dx sum(x^3) = 3 x^2; the array is restored afterwards."""
+    x = np.array([[0.5, -1.0], [2.0, 0.1]])
+    original = x.copy()
+    g = numerical_gradient(lambda v: np.sum(v ** 3), x, h=1e-5)
+    np.testing.assert_allclose(g, 3 * original ** 2, rtol=1e-8)
+    np.testing.assert_array_equal(x, original)
+
+
+def test_relative_error():
+    a = np.array([1.0, 2.0, 3.0])
+    assert relative_error(a, a) == 0.0
+    assert relative_error(a, -a) == pytest.approx(1.0)
+    assert relative_error(a, a * (1 + 1e-6)) == pytest.approx(1e-6 / (2 + 1e-6), rel=1e-6)
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert relative_error([1.0, 1e-12], [1.0, 2e-12], elementwise=True) == pytest.approx(1e-12 / (1e-8))
+    with pytest.raises(ValueError, match="shapes"):
+        relative_error(np.zeros(2), np.zeros(3))
+
+
+def test_gradient_check_report_names_every_parameter():
+    net = MLP([2, 3, 2], seed=0)
+    report = check_gradients(net, np.ones((2, 2)), [0, 1])
+    text = str(report)
+    for name in ("W1", "b1", "W2", "b2"):
+        assert name in text
+    assert len(report.rows()) == 4
+    assert "<table>" in report._repr_html_()
