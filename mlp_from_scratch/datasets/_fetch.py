@@ -7,7 +7,8 @@ import os
 from pathlib import Path
 
 from ._cifar import fetch_cifar, load_cifar10
-from ._locations import DATA_DIR_VARIABLE, describe_places, search_places, user_cache_dir
+from . import _locations
+from ._locations import DATA_DIR_VARIABLE, describe_places, search_places
 from ._mnist import load_idx_dataset, locate_idx_files
 from ._registry import DATASETS, CifarDataset, canonical_name
 
@@ -57,7 +58,7 @@ def info_lines(data_dir: str | Path | None = None) -> list[str]:
     installed = {module: importlib.util.find_spec(module) is not None for module in ("pooch", "tqdm", "sklearn")}
     lines = [
         f"{DATA_DIR_VARIABLE} = {os.environ.get(DATA_DIR_VARIABLE) or '(not set)'}",
-        f"user cache = {user_cache_dir()}",
+        f"user cache = {_locations.user_cache_dir()}",
         "downloads: " + ("possible (pooch installed)" if installed["pooch"] else "impossible: pooch is not installed"),
         f"progress bars: {'yes' if installed['tqdm'] else 'no (tqdm not installed)'}",
         f"digits: {'bundled with scikit-learn' if installed['sklearn'] else 'unavailable: scikit-learn not installed'}",

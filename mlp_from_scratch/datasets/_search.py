@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ._download import DownloadFailed, download
 from ._errors import DatasetNotFoundError
-from ._locations import DATA_DIR_VARIABLE, Place, describe_places, user_cache_dir
+from . import _locations
+from ._locations import DATA_DIR_VARIABLE, Place, describe_places
 
 FETCH_COMMAND = "python -m mlp_from_scratch.datasets fetch {key}"
 INFO_COMMAND = "python -m mlp_from_scratch.datasets info"
@@ -15,7 +16,7 @@ INFO_COMMAND = "python -m mlp_from_scratch.datasets info"
 def bad_file_advice(path: Path, key: str) -> str:
     """What to do about a bad file, depending on whether it is in our cache."""
     fetch = FETCH_COMMAND.format(key=key)
-    if Path(user_cache_dir()) in Path(path).absolute().parents:
+    if _locations.user_cache_dir() in Path(path).absolute().parents:
         return f"Delete it; the next load (or `{fetch}`) downloads a fresh copy."
     return (
         "Replace it with the official file, or remove it so that the loader looks elsewhere "
