@@ -11,6 +11,7 @@ import dataclasses
 import gzip
 import os
 import pickle
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,7 +24,6 @@ from data_helpers import (
     FileServer,
     cifar_batch,
     cifar_batches,
-    cifar_images,
     cifar_tar_gz,
     files_in,
     gz,
@@ -290,7 +290,8 @@ def test_file_of_the_wrong_shape_is_named(small_mnist, tmp_path):
     folder = small_mnist.write(tmp_path / "mine")
     swapped = folder / ROLE_NAMES["train_labels"]
     swapped.write_bytes(small_mnist.gz["test_labels"])
-    with pytest.raises(BadDataFileError, match=r"shape \(12,\), but the MNIST training labels are uint8 of shape \(30,\)"):
+    expected = r"shape \(12,\), but the MNIST training labels are uint8 of shape \(30,\)"
+    with pytest.raises(BadDataFileError, match=expected):
         load_mnist(folder, download=False)
 
 
@@ -358,7 +359,8 @@ def test_download_retries_after_a_transient_failure(monkeypatch, cache):
     "response, reason",
     [
         ("corrupt", "hash"),
-        ("interrupted", "ChunkedEncodingError"),
+        # urllib3 2 notices the short body; older versions leave it to the hash check.
+        ("interrupted", "ChunkedEncodingError|IncompleteRead|hash"),
         ("html", "HTML"),
         (404, "404"),
     ],
@@ -377,7 +379,7 @@ def test_failed_download_leaves_no_file_and_explains(monkeypatch, cache, respons
         with pytest.raises(DatasetNotFoundError) as caught:
             load_mnist()
     text = str(caught.value)
-    assert f"{server.url}/mirror/{name}" in text and reason in text
+    assert f"{server.url}/mirror/{name}" in text and re.search(reason, text)
     assert str(cache / "mnist") in text
     # Nothing under the file's name, and no temporary left behind.
     assert name not in files_in(cache / "mnist")
@@ -507,13 +509,13 @@ def test_cifar_modern_protocol_4_pickles_are_accepted(small_cifar, tmp_path):
 
 
 class _Exploit:
-    """Unpickling this would run a shell command that creates a marker file."""
+    """Unpickling this calls a builtin with side effects: it creates a marker file."""
 
     def __init__(self, marker: Path):
         self.marker = marker
 
     def __reduce__(self):
-        return (os.system, (f"touch {self.marker}",))
+        return (open, (str(self.marker), "w"))
 
 
 def test_cifar_never_unpickles_a_file_whose_hash_does_not_match(small_cifar, tmp_path):
@@ -531,10 +533,11 @@ def test_cifar_restricted_unpickler_refuses_code_even_with_matching_hash(small_c
     payload = pickle.dumps(_Exploit(marker), protocol=2)
     contents = dict(small_cifar.contents, data_batch_3=payload)
     small_cifar.register(batch_hashes={name: sha256(content) for name, content in contents.items()})
-    with pytest.raises(BadDataFileError, match="refusing to load global (posix|nt).system"):
+    refused = r"data_batch_3: it cannot be unpickled .*refusing to load global (io|builtins|__builtin__)\.open"
+    with pytest.raises(BadDataFileError, match=refused):
         load_cifar10(_write_batches(tmp_path / "c", contents), download=False)
     assert not marker.exists()
-    pickle.loads(payload)
+    pickle.loads(payload).close()
     assert marker.exists()
 
 

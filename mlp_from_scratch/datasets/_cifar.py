@@ -175,7 +175,8 @@ def _read_archive_members(archive: Path, spec: CifarDataset, advice: str) -> dic
         ) from None
     missing = [name for name in spec.batches if name not in contents]
     if missing:
-        raise BadDataFileError(archive, f"the archive lacks {', '.join(f'{spec.batch_dir}/{m}' for m in missing)}", advice)
+        listed = ", ".join(f"{spec.batch_dir}/{name}" for name in missing)
+        raise BadDataFileError(archive, f"the archive lacks {listed}", advice)
     return contents
 
 
@@ -216,10 +217,11 @@ def fetch_cifar(data_dir: str | Path | None = None, *, download: bool = True) ->
     archive = download_or_explain("cifar10", spec, places, wanted, download_args if download else None)
     advice = bad_file_advice(archive, "cifar10")
     contents = _read_archive_members(archive, spec, advice)
+    for name, content in contents.items():  # all verified before any is written
+        verify_hash(content, spec.batch_hashes[name], archive, f"CIFAR-10 {name}", advice)
     extracted = cache / spec.batch_dir
     extracted.mkdir(parents=True, exist_ok=True)
     for name, content in contents.items():
-        verify_hash(content, spec.batch_hashes[name], archive, f"CIFAR-10 {name}", advice)
         _write_atomically(extracted / name, content)
     archive.unlink()  # the verified batches are all we need; saves 163 MB
     return "folder", extracted
@@ -276,7 +278,8 @@ def load_cifar10(data_dir: str | Path | None = None, *, download: bool = True) -
         try:
             parts[name] = parse_batch(contents[name], spec.rows_per_batch, len(spec.classes))
         except ValueError as error:
-            raise BadDataFileError(source, f"{name}: {error}", advice) from None
+            problem = str(error) if kind == "folder" else f"member {name}: {error}"
+            raise BadDataFileError(source, problem, advice) from None
     X_train = np.concatenate([parts[name][0] for name in spec.train_batches])
     y_train = np.concatenate([parts[name][1] for name in spec.train_batches])
     X_test = np.concatenate([parts[name][0] for name in spec.test_batches])

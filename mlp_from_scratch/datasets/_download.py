@@ -9,6 +9,8 @@ when a download is actually needed.
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from pathlib import Path
 
@@ -29,12 +31,15 @@ class DownloadFailed(Exception):
         super().__init__("; ".join(f"{url}: {reason}" for url, reason in failures))
 
 
-def _progress_bar_available() -> bool:
+def _show_progress_bar() -> bool:
+    """A progress bar only where someone watches, as for training (see MLP.fit)."""
+    if os.environ.get("MLP_FROM_SCRATCH_PROGRESS", "") in ("0", "false", "no"):
+        return False
     try:
         import tqdm  # noqa: F401
     except ImportError:
         return False
-    return True
+    return sys.stderr.isatty() or "ipykernel" in sys.modules
 
 
 class _MarkupRejectingDownloader:
@@ -97,7 +102,7 @@ def download(name: str, known_hash: str, mirrors: tuple[str, ...], destination: 
             [("(no download tried)", "pooch is not installed: pip install 'mlp-from-scratch[data]'")]
         ) from None
     destination.mkdir(parents=True, exist_ok=True)
-    downloader = _MarkupRejectingDownloader(progressbar=_progress_bar_available())
+    downloader = _MarkupRejectingDownloader(progressbar=_show_progress_bar())
     failures = []
     for attempt in range(DOWNLOAD_ATTEMPTS):
         if attempt:
