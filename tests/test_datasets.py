@@ -433,11 +433,11 @@ def small_cifar(monkeypatch, cache):
     contents, images, labels = cifar_batches(N_ROWS)
     archive = cifar_tar_gz(contents)
 
-    def register(mirrors=(), batch_hashes=None):
+    def register(mirrors=(), batch_hashes=None, archive_bytes=archive):
         spec = dataclasses.replace(
             _registry.CIFAR10,
             mirrors=tuple(mirrors),
-            archive_hash=md5(archive),
+            archive_hash=md5(archive_bytes),
             batch_hashes=batch_hashes or {name: sha256(content) for name, content in contents.items()},
             rows_per_batch=N_ROWS,
         )
@@ -496,6 +496,17 @@ def test_cifar_interrupted_download_leaves_nothing(small_cifar, cache):
         with pytest.raises(DatasetNotFoundError, match="cifar-10-python.tar.gz"):
             load_cifar10()
     assert files_in(cache) == []
+
+
+def test_cifar_downloaded_archive_with_a_bad_member_extracts_nothing(small_cifar, cache):
+    contents = dict(small_cifar.contents, test_batch=small_cifar.contents["data_batch_1"])
+    archive = cifar_tar_gz(contents)
+    with FileServer({"/kriz/cifar-10-python.tar.gz": archive}) as server:
+        small_cifar.register(mirrors=[server.url + "/kriz/"], archive_bytes=archive)
+        with pytest.raises(BadDataFileError, match="hash mismatch.*CIFAR-10 test_batch"):
+            load_cifar10()
+    assert "cifar-10/cifar-10-batches-py/data_batch_1" not in files_in(cache)
+    assert files_in(cache) == ["cifar-10/cifar-10-python.tar.gz"]
 
 
 def test_cifar_modern_protocol_4_pickles_are_accepted(small_cifar, tmp_path):

@@ -84,7 +84,7 @@ def describe_places(places: list[Place], wanted: list[str]) -> list[str]:
         if not place.path.is_dir():
             status = "no such folder"
         else:
-            present = [name for name in wanted if (place.path / name).is_file()]
+            present = [name for name in wanted if (place.path / name).exists()]
             status = f"has {', '.join(present)}" if present else "folder exists, none of the files"
         lines.append(f"{place.path}  [{place.origin}]: {status}")
     return lines
