@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import _locations
 from ._download import DownloadFailed, download
 from ._errors import DatasetNotFoundError
-from . import _locations
 from ._locations import DATA_DIR_VARIABLE, Place, describe_places
 
 FETCH_COMMAND = "python -m mlp_from_scratch.datasets fetch {key}"
@@ -69,10 +69,12 @@ def download_or_explain(
             return download(*download_args)
         except DownloadFailed as error:
             attempts = [f"{url}: {reason}" for url, reason in error.failures]
+        outcome = "and downloading it failed"
     else:
         attempts = ["not tried (download=False)"]
+        outcome = "and downloading was switched off"
     lines = [
-        f"{spec.title}: no local copy of {' / '.join(wanted)} was found, and it could not be downloaded.",
+        f"{spec.title}: no local copy of {' / '.join(wanted)} was found, {outcome}.",
         "Searched, in this order:",
         *(f"  - {line}" for line in describe_places(places, wanted)),
         "Download attempts:",
