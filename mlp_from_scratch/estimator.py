@@ -164,7 +164,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         if len(self.classes_) < 2:
             raise ValueError(
                 "MLPClassifier needs examples of at least 2 classes, but y contains only one "
-                f"class: {self.classes_[0]!r}")
+                f"class: {self.classes_[0]}")
         layer_sizes = [X.shape[1], *self._hidden_sizes(), len(self.classes_)]
         self.net_ = MLP(layer_sizes, hidden=self.activation, output=self.output, loss=self.loss,
                         l1=self.l1, l2=self.l2, seed=_seed_from_random_state(self.random_state),

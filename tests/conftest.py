@@ -40,7 +40,7 @@ def make_classification(n_examples=40, n_features=4, n_classes=3, seed=0, separa
 @pytest.fixture
 def blobs():
     """A small, easy 3-class problem: X of shape (60, 4) and its labels."""
-    return make_classification(n_examples=60, n_features=4, n_classes=3, seed=1)
+    return make_classification(n_examples=60, n_features=4, n_classes=3, seed=1, separation=4.0)
 
 
 @pytest.fixture
