@@ -1,0 +1,567 @@
+#!/usr/bin/env python
+"""Time one training epoch of mlp_from_scratch against PyTorch CPU and scikit-learn.
+
+Usage (from the repository root)::
+
+    python benchmarks/bench_epoch.py                 # the full benchmark, ~5-10 min
+    python benchmarks/bench_epoch.py --help          # options (workloads, repeats, data...)
+
+Every contestant trains the same network from the same initial weights with the
+same algorithm: plain minibatch SGD on shuffled data, softmax output with
+cross-entropy, learning rate 0.05, no momentum, no weight penalty. One
+measurement is one epoch over the first 56,000 Fashion-MNIST training images
+scaled to [-1, 1], shuffling included:
+
+* mlp_from_scratch: ``MLP(...).fit(X, y, epochs=1, learning_rate=0.05, batch_size=B)``
+  (the public API, input checks and the epoch's running loss and accuracy included);
+* PyTorch: the leanest idiomatic loop (``randperm``, index, ``zero_grad``,
+  forward, ``cross_entropy``, ``backward``, ``SGD.step``) with no metrics;
+* scikit-learn: ``MLPClassifier(solver="sgd", momentum=0, alpha=0, ...)``,
+  one ``partial_fit`` call (one epoch), after a first untimed call that sets the
+  network up; the initial weights are then copied in.
+
+The forward workloads time ``predict_proba`` on the 10,000 test images (for
+PyTorch: ``softmax(model(X))`` under ``inference_mode``).
+
+The contestants run interleaved: each repetition runs every workload for every
+contestant (in a rotating order), so that a slow phase of the machine hits all
+of them alike. The table gives the min and median seconds and each median as a
+ratio to PyTorch float32's median of the same run. PyTorch gets as many threads
+as NumPy's BLAS has (read with threadpoolctl), or ``--threads N`` sets both.
+
+PyTorch and scikit-learn are optional: a contestant whose library is missing is
+skipped with a note. Results also go to ``benchmarks/results/`` as JSON and as
+a Markdown table (that folder is not committed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import gzip
+import importlib.metadata
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+if str(REPO) not in sys.path:  # run from a clean clone without installing the package
+    sys.path.insert(0, str(REPO))
+
+import mlp_from_scratch  # noqa: E402
+from mlp_from_scratch import MLP  # noqa: E402
+
+LEARNING_RATE = 0.05
+N_TRAIN = 56_000
+N_CLASSES = 10
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+# name: (layer sizes, hidden activation, batch size, what it is)
+WORKLOADS = {
+    "W1": ([784, 50, 10], "relu", 100, "784-50-10 ReLU, batch 100"),
+    "W2": ([784, 300, 10], "sigmoid", 100, "784-300-10 sigmoid, batch 100"),
+    "W3": ([784, 256, 128, 10], "relu", 100, "784-256-128-10 ReLU, batch 100"),
+    "W4": ([784, 300, 10], "sigmoid", 1000, "784-300-10 sigmoid, batch 1000"),
+    # forward passes (predict_proba on the test images) of the three networks
+    "F1": ([784, 50, 10], "relu", None, "forward 784-50-10 ReLU, 10,000 test images"),
+    "F2": ([784, 300, 10], "sigmoid", None, "forward 784-300-10 sigmoid, 10,000 test images"),
+    "F3": ([784, 256, 128, 10], "relu", None, "forward 784-256-128-10 ReLU, 10,000 test images"),
+}
+# package float32 median / PyTorch float32 median must be at most this (issue 7)
+TARGETS = {"W1": 0.50, "W2": 0.80, "W3": 0.80, "W4": 1.00, "F1": 1.00, "F2": 1.00, "F3": 1.00}
+REFERENCE = "torch-f32"
+CONTESTANTS = ["numpy-f32", "numpy-f64", "torch-f32", "torch-f64", "sklearn-f32", "sklearn-f64"]
+
+
+# ----------------------------------------------------------------------------- data
+
+
+def _read_idx_gz(path):
+    """A minimal IDX reader: magic 00 00 08 ndim, ndim big-endian sizes, uint8 values."""
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    if data[:3] != b"\x00\x00\x08":
+        raise ValueError(f"{path} is not a uint8 IDX file")
+    ndim = data[3]
+    shape = tuple(int(n) for n in np.frombuffer(data, ">u4", count=ndim, offset=4))
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def load_data(source, data_dir, n_train, n_test, seed):
+    """Return (X_train, y_train, X_test, y_test, note): float64 pixels in [-1, 1], int64 labels.
+
+    ``source``: "auto" (the package's loader, else the IDX files in ``data_dir``
+    or Debian's copy, else random data), "fashion-mnist" (no fallback) or "random".
+    """
+    problems = []
+    if source in ("auto", "fashion-mnist"):
+        try:  # the package's own, verified loader, when this version has it
+            from mlp_from_scratch.datasets import load_fashion_mnist, scale_minus_one_one
+
+            (Xtr, ytr), (Xte, yte) = load_fashion_mnist(data_dir, download=False)
+            scale = lambda X: scale_minus_one_one(X, dtype=np.float64)  # noqa: E731
+            how = "mlp_from_scratch.datasets.load_fashion_mnist"
+        except Exception as exc:  # not there yet, or no data where it looks
+            problems.append(f"package loader: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+            Xtr = None
+            for folder in [Path(d) for d in (data_dir, os.environ.get("MLP_DATA_DIR")) if d] + [DEBIAN_DIR]:
+                for sub in (folder, folder / "fashion-mnist"):
+                    if (sub / "train-images-idx3-ubyte.gz").exists():
+                        Xtr = _read_idx_gz(sub / "train-images-idx3-ubyte.gz")
+                        ytr = _read_idx_gz(sub / "train-labels-idx1-ubyte.gz")
+                        Xte = _read_idx_gz(sub / "t10k-images-idx3-ubyte.gz")
+                        yte = _read_idx_gz(sub / "t10k-labels-idx1-ubyte.gz")
+                        how = f"IDX files in {sub}"
+                        break
+                if Xtr is not None:
+                    break
+            else:
+                problems.append("no IDX files in " + ", ".join(
+                    str(d) for d in (data_dir, os.environ.get("MLP_DATA_DIR"), DEBIAN_DIR) if d))
+            scale = lambda X: (X.astype(np.float64) / 255 - 0.5) * 2  # noqa: E731
+        if Xtr is not None:
+            Xtr = Xtr.reshape(len(Xtr), -1)[:n_train]
+            Xte = Xte.reshape(len(Xte), -1)[:n_test]
+            note = f"Fashion-MNIST ({how}): first {len(Xtr):,} training images, {len(Xte):,} test images, scaled to [-1, 1]"
+            return (scale(Xtr), ytr[:n_train].astype(np.int64), scale(Xte), yte[:n_test].astype(np.int64),
+                    note)
+        if source == "fashion-mnist":
+            raise SystemExit("Fashion-MNIST not found: " + "; ".join(problems))
+    rng = np.random.default_rng(seed)
+    note = (f"RANDOM data of Fashion-MNIST's shape ({n_train:,} + {n_test:,} examples, 784 features "
+            "uniform in [-1, 1], random labels)")
+    if problems:
+        note += " because Fashion-MNIST was not found (" + "; ".join(problems) + ")"
+    return (rng.uniform(-1, 1, (n_train, 784)), rng.integers(0, N_CLASSES, n_train),
+            rng.uniform(-1, 1, (n_test, 784)), rng.integers(0, N_CLASSES, n_test), note)
+
+
+# ------------------------------------------------------------------------- threads
+
+
+def numpy_blas_threads():
+    """(threads, description) of the BLAS NumPy uses, via threadpoolctl when installed."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            if os.environ.get(var, "").isdigit():
+                return int(os.environ[var]), f"{var}={os.environ[var]} (threadpoolctl not installed)"
+        return os.cpu_count() or 1, "os.cpu_count() (threadpoolctl not installed)"
+    numpy_dir = str(Path(np.__file__).resolve().parent.parent)
+    pools = [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
+    mine = [p for p in pools if str(Path(p["filepath"]).resolve()).startswith(numpy_dir)
+            and "numpy" in Path(p["filepath"]).as_posix()] or pools
+    if not mine:
+        return os.cpu_count() or 1, "no BLAS found by threadpoolctl; os.cpu_count()"
+    p = mine[0]
+    desc = (f"{p.get('internal_api')} {p.get('version')} ({p.get('threading_layer', '?')}, "
+            f"kernel {p.get('architecture', '?')}), {p['num_threads']} threads: {Path(p['filepath']).name}")
+    return int(p["num_threads"]), desc
+
+
+def limit_numpy_threads(n):
+    """Keep a threadpoolctl limit alive for the whole run (None when unavailable)."""
+    try:
+        import threadpoolctl
+    except ImportError:
+        os.environ["OPENBLAS_NUM_THREADS"] = str(n)  # too late for a loaded BLAS: noted below
+        return None
+    return threadpoolctl.threadpool_limits(limits=n, user_api="blas")
+
+
+# ---------------------------------------------------------------------- contestants
+
+
+class Package:
+    """mlp_from_scratch through its public API."""
+
+    library = "mlp_from_scratch"
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+
+    def prepare(self, data):
+        self.X = np.ascontiguousarray(data["X"], dtype=self.dtype)
+        self.y = data["y"]
+        self.Xt = np.ascontiguousarray(data["Xt"], dtype=self.dtype)
+
+    def setup(self, workload, init):
+        sizes, hidden, _, _ = WORKLOADS[workload]
+        self.net = MLP(sizes, hidden=hidden, output="softmax", loss="cross_entropy", seed=0, dtype=self.dtype)
+        for W, b, (W0, b0) in zip(self.net.weights, self.net.biases, init):
+            W[...] = W0
+            b[...] = b0
+
+    def train_epoch(self, batch_size, seed):
+        self.net.fit(self.X, self.y, epochs=1, learning_rate=LEARNING_RATE, batch_size=batch_size,
+                     progress=False)
+
+    def predict_proba(self):
+        return self.net.predict_proba(self.Xt)
+
+
+class Torch:
+    """PyTorch CPU: nn.Sequential of Linear layers, F.cross_entropy, optim.SGD."""
+
+    library = "torch"
+
+    def __init__(self, dtype):
+        import torch
+
+        self.torch = torch
+        self.dtype = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
+
+    def prepare(self, data):
+        t = self.torch
+        self.X = t.from_numpy(np.ascontiguousarray(data["X"])).to(self.dtype)
+        self.y = t.from_numpy(data["y"])
+        self.Xt = t.from_numpy(np.ascontiguousarray(data["Xt"])).to(self.dtype)
+
+    def setup(self, workload, init):
+        t = self.torch
+        sizes, hidden, _, _ = WORKLOADS[workload]
+        layers = []
+        for l, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(t.nn.Linear(n_in, n_out, dtype=self.dtype))
+            if l < len(sizes) - 2:
+                layers.append(t.nn.ReLU() if hidden == "relu" else t.nn.Sigmoid())
+        self.model = t.nn.Sequential(*layers)
+        with t.no_grad():
+            linears = [m for m in self.model if isinstance(m, t.nn.Linear)]
+            for lin, (W0, b0) in zip(linears, init):
+                lin.weight.copy_(t.from_numpy(W0.T.copy()))  # torch stores W^T: (n_out, n_in)
+                lin.bias.copy_(t.from_numpy(b0))
+        self.optimizer = t.optim.SGD(self.model.parameters(), lr=LEARNING_RATE)
+
+    def train_epoch(self, batch_size, seed):
+        t, F = self.torch, self.torch.nn.functional
+        model, optimizer, X, y = self.model, self.optimizer, self.X, self.y
+        generator = t.Generator().manual_seed(seed)
+        order = t.randperm(len(X), generator=generator)
+        for start in range(0, len(X), batch_size):
+            idx = order[start:start + batch_size]
+            optimizer.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            loss.backward()
+            optimizer.step()
+
+    def predict_proba(self):
+        t = self.torch
+        with t.inference_mode():
+            return t.softmax(self.model(self.Xt), dim=1).numpy()
+
+
+class Sklearn:
+    """scikit-learn's MLPClassifier with plain SGD: one partial_fit call is one epoch."""
+
+    library = "sklearn"
+
+    def __init__(self, dtype):
+        from sklearn.neural_network import MLPClassifier
+
+        self.MLPClassifier = MLPClassifier
+        self.dtype = np.dtype(dtype)
+
+    def prepare(self, data):
+        self.X = np.ascontiguousarray(data["X"], dtype=self.dtype)
+        self.y = data["y"]
+        self.Xt = np.ascontiguousarray(data["Xt"], dtype=self.dtype)
+
+    def setup(self, workload, init):
+        sizes, hidden, batch_size, _ = WORKLOADS[workload]
+        self.clf = self.MLPClassifier(
+            hidden_layer_sizes=tuple(sizes[1:-1]), activation="logistic" if hidden == "sigmoid" else hidden,
+            solver="sgd", batch_size=batch_size or 100, learning_rate="constant",
+            learning_rate_init=LEARNING_RATE, momentum=0.0, nesterovs_momentum=False, alpha=0.0,
+            shuffle=True, random_state=0, max_iter=1, tol=0.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # sets the network up (one step on a few examples), then the weights are copied in
+            self.clf.partial_fit(self.X[:N_CLASSES * 10], self.y[:N_CLASSES * 10], classes=np.arange(N_CLASSES))
+        # in place: the SGD optimizer holds references to these very arrays
+        for W, b, (W0, b0) in zip(self.clf.coefs_, self.clf.intercepts_, init):
+            W[...] = W0
+            b[...] = b0
+
+    def train_epoch(self, batch_size, seed):
+        self.clf.random_state = seed
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.clf.partial_fit(self.X, self.y)
+
+    def predict_proba(self):
+        return self.clf.predict_proba(self.Xt)
+
+
+def make_contestant(name):
+    """(contestant, None) or (None, reason it is skipped)."""
+    library, bits = name.rsplit("-", 1)
+    dtype = {"f32": np.float32, "f64": np.float64}[bits]
+    cls = {"numpy": Package, "torch": Torch, "sklearn": Sklearn}[library]
+    try:
+        return cls(dtype), None
+    except ImportError as exc:
+        return None, f"{cls.library} is not installed ({exc})"
+
+
+# ----------------------------------------------------------------------- measuring
+
+
+def initial_weights(workload):
+    """The package's seed-0 initial weights in float64: every contestant starts from them."""
+    sizes, hidden, _, _ = WORKLOADS[workload]
+    net = MLP(sizes, hidden=hidden, seed=0, dtype=np.float64)
+    return [(W.copy(), b.copy()) for W, b in zip(net.weights, net.biases)]
+
+
+def run_one(contestant, workload, init, seed, forward_calls):
+    """Seconds for one epoch (or one forward pass: the mean of ``forward_calls`` calls)."""
+    batch_size = WORKLOADS[workload][2]
+    contestant.setup(workload, init)
+    if batch_size is None:
+        contestant.predict_proba()  # untimed first call: allocations, lazy setup
+        start = time.perf_counter()
+        for _ in range(forward_calls):
+            contestant.predict_proba()
+        return (time.perf_counter() - start) / forward_calls
+    start = time.perf_counter()
+    contestant.train_epoch(batch_size, seed)
+    return time.perf_counter() - start
+
+
+def test_accuracy(contestant, y_test):
+    """Accuracy on the test images after the last timed epoch: a check that all learned alike."""
+    return float(np.mean(np.argmax(contestant.predict_proba(), axis=1) == y_test))
+
+
+def summarise(times, workloads, contestants):
+    rows = []
+    for w in workloads:
+        ref = times.get((w, REFERENCE))
+        ref_median = statistics.median(ref) if ref else None
+        for c in contestants:
+            ts = times.get((w, c))
+            if not ts:
+                continue
+            median = statistics.median(ts)
+            rows.append(dict(workload=w, contestant=c, min=min(ts), median=median,
+                             ratio=median / ref_median if ref_median else None, n=len(ts)))
+    return rows
+
+
+def format_table(rows, accuracies):
+    lines = ["| workload | contestant | min s | median s | ratio to torch-f32 | test acc. |",
+             "|---|---|---:|---:|---:|---:|"]
+    for r in rows:
+        ratio = f"{r['ratio']:.2f}" if r["ratio"] is not None else "n/a"
+        acc = accuracies.get((r["workload"], r["contestant"]))
+        acc = f"{acc:.4f}" if acc is not None else ""
+        lines.append(f"| {r['workload']} | {r['contestant']} | {r['min']:.4f} | {r['median']:.4f} | "
+                     f"{ratio} | {acc} |")
+    return "\n".join(lines)
+
+
+def format_targets(rows):
+    lines = []
+    by = {(r["workload"], r["contestant"]): r for r in rows}
+    for w, target in TARGETS.items():
+        r = by.get((w, "numpy-f32"))
+        if r is None:
+            continue
+        if r["ratio"] is None:
+            lines.append(f"{w}: numpy-f32 / torch-f32 target <= {target:.2f}: not measured (no PyTorch)")
+        else:
+            verdict = "met" if r["ratio"] <= target else "MISSED"
+            lines.append(f"{w}: numpy-f32 / torch-f32 = {r['ratio']:.2f}, target <= {target:.2f}: {verdict}")
+    return "\n".join(lines)
+
+
+def machine_info(blas_desc, threads):
+    info = {
+        "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "processor": _cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "numpy": np.__version__,
+        "mlp_from_scratch": mlp_from_scratch.__version__,
+        "numpy_blas": blas_desc,
+        "threads": threads,
+        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+        "OPENBLAS_L2_SIZE": os.environ.get("OPENBLAS_L2_SIZE"),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+    for lib, dist in (("torch", "torch"), ("sklearn", "scikit-learn")):
+        module = sys.modules.get(lib)  # versions without importing what was not asked for
+        if module is not None:
+            info[lib] = module.__version__
+        else:
+            try:
+                info[lib] = importlib.metadata.version(dist)
+            except importlib.metadata.PackageNotFoundError:
+                info[lib] = None
+    return info
+
+
+def _cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=5, help="repetitions of every measurement (default 5)")
+    parser.add_argument("--workloads", default=",".join(WORKLOADS),
+                        help="comma-separated subset of " + ", ".join(WORKLOADS) + " (default: all)")
+    parser.add_argument("--contestants", default=",".join(CONTESTANTS),
+                        help="comma-separated subset of " + ", ".join(CONTESTANTS) + " (default: all)")
+    parser.add_argument("--data", choices=["auto", "fashion-mnist", "random"], default="auto",
+                        help="auto: Fashion-MNIST when found, else random data of its shape (default)")
+    parser.add_argument("--data-dir", default=None, help="a folder with Fashion-MNIST's IDX .gz files")
+    parser.add_argument("--n-train", type=int, default=N_TRAIN, help="training examples (default 56000)")
+    parser.add_argument("--n-test", type=int, default=10_000, help="test examples for the forward pass")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for NumPy's BLAS and PyTorch (default: NumPy's current count)")
+    parser.add_argument("--forward-calls", type=int, default=5,
+                        help="predict_proba calls per forward measurement (default 5)")
+    parser.add_argument("--no-warmup", action="store_true", help="skip the untimed warm-up epoch")
+    parser.add_argument("--output-dir", default=str(HERE / "results"), help="where the JSON and Markdown go")
+    args = parser.parse_args(argv)
+
+    workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    names = [c.strip() for c in args.contestants.split(",") if c.strip()]
+    for w in workloads:
+        if w not in WORKLOADS:
+            parser.error(f"unknown workload {w!r}; choose from {', '.join(WORKLOADS)}")
+    for c in names:
+        if c not in CONTESTANTS:
+            parser.error(f"unknown contestant {c!r}; choose from {', '.join(CONTESTANTS)}")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+
+    limit = limit_numpy_threads(args.threads) if args.threads is not None else None
+    try:
+        return _run(args, workloads, names)
+    finally:
+        if limit is not None:
+            limit.restore_original_limits()
+
+
+def _run(args, workloads, names):
+    threads, blas_desc = numpy_blas_threads()
+    if args.threads is not None and threads != args.threads:
+        print(f"note: could not set NumPy's BLAS threads to {args.threads}; it uses {threads}")
+
+    contestants, notes = {}, []
+    for name in names:
+        contestant, reason = make_contestant(name)
+        if contestant is None:
+            notes.append(f"skipped {name}: {reason}")
+        else:
+            contestants[name] = contestant
+    torch_threads = None
+    if "torch-f32" in contestants or "torch-f64" in contestants:
+        import torch
+
+        previous = torch.get_num_threads()
+        torch.set_num_threads(threads)
+        torch_threads = torch.get_num_threads()
+        try:
+            return _measure(args, workloads, contestants, notes, threads, blas_desc, torch_threads)
+        finally:
+            torch.set_num_threads(previous)
+    return _measure(args, workloads, contestants, notes, threads, blas_desc, torch_threads)
+
+
+def _measure(args, workloads, contestants, notes, threads, blas_desc, torch_threads):
+
+    Xtr, ytr, Xte, yte, data_note = load_data(args.data, args.data_dir, args.n_train, args.n_test, seed=0)
+    data = {"X": Xtr, "y": ytr, "Xt": Xte}
+    for c in contestants.values():
+        c.prepare(data)
+
+    info = machine_info(blas_desc, {"numpy_blas": threads, "torch": torch_threads})
+    print(f"mlp_from_scratch {mlp_from_scratch.__version__} benchmark, {info['date']}")
+    print(f"machine: {info['processor']}, {info['cpu_count']} CPUs, {info['platform']}, "
+          f"load average {', '.join(f'{x:.2f}' for x in info['load_average'] or [])}")
+    print(f"numpy {np.__version__}, BLAS: {blas_desc}")
+    print(f"torch {info['torch']} ({torch_threads} threads), scikit-learn {info['sklearn']}")
+    print(f"OPENBLAS_CORETYPE={info['OPENBLAS_CORETYPE']}, OPENBLAS_L2_SIZE={info['OPENBLAS_L2_SIZE']}")
+    print(f"data: {data_note}")
+    for note in notes:
+        print("note:", note)
+    print(f"{args.repeats} repetitions of {', '.join(workloads)} x {', '.join(contestants)}, interleaved",
+          flush=True)
+
+    inits = {w: initial_weights(w) for w in workloads}
+    if not args.no_warmup:  # first calls pay for imports, allocations and lazy initialisation
+        small = {"X": Xtr[:2000], "y": ytr[:2000], "Xt": Xte[:500]}
+        for c in contestants.values():
+            c.prepare(small)
+            for w in workloads:
+                run_one(c, w, inits[w], seed=0, forward_calls=1)
+            c.prepare(data)
+
+    times, accuracies = {}, {}
+    order = list(contestants)
+    started = time.perf_counter()
+    for rep in range(args.repeats):
+        rotated = order[rep % len(order):] + order[:rep % len(order)] if order else []
+        for w in workloads:
+            for name in rotated:
+                seconds = run_one(contestants[name], w, inits[w], seed=rep, forward_calls=args.forward_calls)
+                times.setdefault((w, name), []).append(seconds)
+                if rep == args.repeats - 1 and WORKLOADS[w][2] is not None:
+                    accuracies[(w, name)] = test_accuracy(contestants[name], yte)
+        print(f"  repetition {rep + 1}/{args.repeats} done ({time.perf_counter() - started:.0f} s)", flush=True)
+
+    rows = summarise(times, workloads, list(contestants))
+    table = format_table(rows, accuracies)
+    targets = format_targets(rows)
+    print()
+    print("Seconds per epoch (W*) or per predict_proba call (F*); ratio = median / torch-f32 median")
+    print(table)
+    print()
+    print(targets)
+
+    out_dir = Path(args.output_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    result = {
+        "machine": info, "data": data_note, "notes": notes, "repeats": args.repeats,
+        "learning_rate": LEARNING_RATE, "n_train": len(Xtr), "n_test": len(Xte),
+        "workloads": {w: {"layer_sizes": WORKLOADS[w][0], "hidden": WORKLOADS[w][1],
+                          "batch_size": WORKLOADS[w][2], "description": WORKLOADS[w][3],
+                          "target": TARGETS.get(w)} for w in workloads},
+        "rows": rows,
+        "times": [{"workload": w, "contestant": c, "seconds": ts} for (w, c), ts in times.items()],
+        "test_accuracy": [{"workload": w, "contestant": c, "accuracy": a} for (w, c), a in accuracies.items()],
+    }
+    json_path = out_dir / f"bench_epoch-{stamp}.json"
+    json_path.write_text(json.dumps(result, indent=1))
+    md = (f"Benchmark of {info['date']} on {info['processor']} ({info['cpu_count']} CPUs), numpy "
+          f"{info['numpy']}, torch {info['torch']}, scikit-learn {info['sklearn']}, "
+          f"{threads} BLAS/torch threads. {data_note}. {args.repeats} interleaved repetitions.\n\n"
+          f"{table}\n\n```\n{targets}\n```\n")
+    (out_dir / f"bench_epoch-{stamp}.md").write_text(md)
+    print(f"\nwrote {json_path} and {json_path.with_suffix('.md').name}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

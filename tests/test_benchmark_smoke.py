@@ -1,0 +1,69 @@
+"""Smoke test of benchmarks/bench_epoch.py: it runs and writes its results.
+
+Tiny random data, one repetition, no timing assertions: speed is measured by the
+benchmark itself, never by tests.
+"""
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_epoch.py"
+TINY = ["--data", "random", "--n-train", "200", "--n-test", "50", "--repeats", "1",
+        "--no-warmup", "--forward-calls", "1", "--threads", "1"]
+
+
+def load_benchmark():
+    spec = importlib.util.spec_from_file_location("bench_epoch", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_command_line_run_writes_json_and_markdown(tmp_path):
+    """The documented command works as a script (package contestants only, to stay fast)."""
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), *TINY, "--contestants", "numpy-f32,numpy-f64",
+         "--output-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "RANDOM data" in out.stdout
+    assert "| W1 | numpy-f32 |" in out.stdout
+    [json_file] = tmp_path.glob("bench_epoch-*.json")
+    result = json.loads(json_file.read_text())
+    contestants = {r["contestant"] for r in result["rows"]}
+    assert contestants == {"numpy-f32", "numpy-f64"}
+    assert {r["workload"] for r in result["rows"]} == {"W1", "W2", "W3", "W4", "F1", "F2", "F3"}
+    assert all(r["ratio"] is None for r in result["rows"])  # no PyTorch asked for: no ratios
+    assert len(list(tmp_path.glob("bench_epoch-*.md"))) == 1
+
+
+def test_all_contestants_in_process(tmp_path):
+    """Every installed contestant trains and predicts; ratios are taken to torch-f32."""
+    bench = load_benchmark()
+    result = bench.main([*TINY, "--workloads", "W1,F1", "--output-dir", str(tmp_path)])
+    rows = {(r["workload"], r["contestant"]): r for r in result["rows"]}
+    for library in ("torch", "sklearn"):
+        installed = importlib.util.find_spec(library) is not None
+        assert (("W1", f"{library}-f32") in rows) == installed
+    if ("W1", "torch-f32") in rows:
+        assert rows[("W1", "torch-f32")]["ratio"] == pytest.approx(1.0)
+        assert rows[("W1", "numpy-f32")]["ratio"] > 0
+    assert all(r["min"] > 0 and r["min"] <= r["median"] for r in rows.values())
+    # the same initial weights and algorithm: all learn something comparable (no timing here)
+    assert {a["contestant"] for a in result["test_accuracy"]} == {c for _, c in rows}
+
+
+def test_missing_library_is_skipped_with_a_note(tmp_path, monkeypatch, capsys):
+    bench = load_benchmark()
+    monkeypatch.setitem(sys.modules, "torch", None)  # import torch now raises ImportError
+    result = bench.main([*TINY, "--workloads", "W1", "--contestants", "numpy-f32,torch-f32",
+                         "--output-dir", str(tmp_path)])
+    assert any("skipped torch-f32" in note for note in result["notes"])
+    assert "skipped torch-f32" in capsys.readouterr().out
+    assert [r["contestant"] for r in result["rows"]] == ["numpy-f32"]
