@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import importlib.util
 import os
 import pickle
 import re
@@ -319,6 +320,8 @@ def test_missing_data_without_download_lists_every_place(monkeypatch, cache, tmp
 
 # ====================================================================== downloads
 
+needs_pooch = pytest.mark.skipif(importlib.util.find_spec("pooch") is None, reason="pooch not installed")
+
 
 def _serve_small(small: SmallIdx, prefix="/mirror/", **overrides):
     routes = {prefix + ROLE_NAMES[role]: small.gz[role] for role in ROLE_NAMES}
@@ -326,6 +329,7 @@ def _serve_small(small: SmallIdx, prefix="/mirror/", **overrides):
     return routes
 
 
+@needs_pooch
 def test_download_into_cache_then_reuse(monkeypatch, cache):
     small = SmallIdx(monkeypatch)
     with FileServer(_serve_small(small)) as server:
@@ -337,6 +341,7 @@ def test_download_into_cache_then_reuse(monkeypatch, cache):
         assert len(server.requests) == 4  # the second load used the cache
 
 
+@needs_pooch
 def test_download_falls_back_to_the_next_mirror(monkeypatch, cache):
     small = SmallIdx(monkeypatch)
     routes = _serve_small(small, prefix="/good/")
@@ -346,6 +351,7 @@ def test_download_falls_back_to_the_next_mirror(monkeypatch, cache):
     assert sum(path.startswith("/dead/") for path in server.requests) == 4
 
 
+@needs_pooch
 def test_download_retries_after_a_transient_failure(monkeypatch, cache):
     small = SmallIdx(monkeypatch)
     name = ROLE_NAMES["train_images"]
@@ -355,6 +361,7 @@ def test_download_retries_after_a_transient_failure(monkeypatch, cache):
     assert server.requests.count("/mirror/" + name) == 2
 
 
+@needs_pooch
 @pytest.mark.parametrize(
     "response, reason",
     [
@@ -387,6 +394,7 @@ def test_failed_download_leaves_no_file_and_explains(monkeypatch, cache, respons
     assert server.requests.count(f"/mirror/{name}") == _download.DOWNLOAD_ATTEMPTS
 
 
+@needs_pooch
 def test_no_network_error_lists_places_and_attempts(monkeypatch, cache, tmp_path):
     with FileServer({}) as server:
         dead_url = server.url + "/"
@@ -481,6 +489,7 @@ def test_cifar_from_local_archive_via_env(small_cifar, tmp_path, monkeypatch):
     _check_cifar(small_cifar, load_cifar10(download=False))
 
 
+@needs_pooch
 def test_cifar_download_extracts_verified_batches_into_cache(small_cifar, cache):
     with FileServer({"/kriz/cifar-10-python.tar.gz": small_cifar.archive}) as server:
         small_cifar.register(mirrors=[server.url + "/kriz/"])
@@ -490,6 +499,7 @@ def test_cifar_download_extracts_verified_batches_into_cache(small_cifar, cache)
     assert files_in(cache) == sorted(f"cifar-10/cifar-10-batches-py/{name}" for name in BATCH_NAMES)
 
 
+@needs_pooch
 def test_cifar_interrupted_download_leaves_nothing(small_cifar, cache):
     with FileServer({"/kriz/cifar-10-python.tar.gz": ("truncate", small_cifar.archive)}) as server:
         small_cifar.register(mirrors=[server.url + "/kriz/"])
@@ -498,6 +508,7 @@ def test_cifar_interrupted_download_leaves_nothing(small_cifar, cache):
     assert files_in(cache) == []
 
 
+@needs_pooch
 def test_cifar_downloaded_archive_with_a_bad_member_extracts_nothing(small_cifar, cache):
     contents = dict(small_cifar.contents, test_batch=small_cifar.contents["data_batch_1"])
     archive = cifar_tar_gz(contents)
@@ -742,6 +753,7 @@ def test_class_names():
 # ====================================================================== command line
 
 
+@needs_pooch
 def test_cli_fetch_and_info(small_mnist, cache, monkeypatch, capsys):
     with FileServer(_serve_small(small_mnist)) as server:
         small_mnist.use_mirrors(monkeypatch, [server.url + "/mirror/"])
