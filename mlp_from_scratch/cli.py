@@ -167,9 +167,11 @@ def _merge(total, part):
         getattr(total, key).extend(values)
 
 
-def train(args, out=sys.stdout):
+def train(args, out=None):
     """Run the ``train`` command; returns (network, history, test accuracy)."""
     from .network import History
+
+    out = sys.stdout if out is None else out  # looked up now: notebooks and pytest replace it
 
     (X_train, y_train), (X_test, y_test) = load_dataset(args.dataset, args.scale, args.seed)
     if args.limit is not None:
