@@ -83,6 +83,10 @@ def build_parser():
     train.add_argument("--validation", type=_fraction, default=0.1, metavar="FRACTION",
                        help="fraction of the training set held out for the validation "
                             "curve; 0 for none (default: %(default)s)")
+    train.add_argument("--data-dir", default=None, metavar="DIR",
+                       help="folder with the dataset files, searched first (not for digits)")
+    train.add_argument("--no-download", action="store_true",
+                       help="fail rather than download a missing dataset")
     train.add_argument("--limit", type=positive_int, default=None, metavar="N",
                        help="use only the first N training examples (quick runs)")
     train.add_argument("--plot", default="learning_curve.png", metavar="PNG",
@@ -93,7 +97,7 @@ def build_parser():
 
 # ------------------------------------------------------------------- datasets
 class DatasetUnavailableError(RuntimeError):
-    """A dataset whose loader is not installed."""
+    """A dataset that cannot be loaded: no loader, or no data (the message says which)."""
 
 
 def _scale_pixels(X, maximum, scale):
@@ -112,7 +116,7 @@ def _load_digits(seed):
     return (X_train, y_train), (X_test, y_test), 16
 
 
-def _load_from_package(name):
+def _load_from_package(name, data_dir=None, download=True):
     """MNIST, Fashion-MNIST or CIFAR-10 through :mod:`mlp_from_scratch.datasets`."""
     try:
         from . import datasets
@@ -122,12 +126,20 @@ def _load_from_package(name):
     loader = getattr(datasets, "load_" + name.replace("-", "_"), None)
     if loader is None:
         raise DatasetUnavailableError(f"mlp_from_scratch.datasets has no loader for {name!r}")
-    train, test = loader()
+    options = {} if data_dir is None and download else {"data_dir": data_dir, "download": download}
+    try:
+        train, test = loader(**options)
+    except (OSError, ValueError) as exc:  # not found, download failed, or a damaged file
+        raise DatasetUnavailableError(f"could not load {name!r}: {exc}") from exc
     return train, test, 255
 
 
-def load_dataset(name, scale="unit", seed=0):
+def load_dataset(name, scale="unit", seed=0, data_dir=None, download=True):
     """Training and test sets of a dataset, pixels scaled to ``scale``.
+
+    ``digits`` comes from scikit-learn (split 75/25 with ``seed``); the others from
+    :mod:`mlp_from_scratch.datasets` (searched in ``data_dir`` first, downloaded
+    when missing unless ``download=False``).
 
     Returns
     -------
@@ -138,7 +150,10 @@ def load_dataset(name, scale="unit", seed=0):
         raise ValueError(f"unknown dataset {name!r}; valid choices are: {', '.join(DATASETS)}")
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; valid choices are: {', '.join(SCALES)}")
-    train, test, maximum = _load_digits(seed) if name == "digits" else _load_from_package(name)
+    if name == "digits":
+        train, test, maximum = _load_digits(seed)
+    else:
+        train, test, maximum = _load_from_package(name, data_dir, download)
     return tuple((_scale_pixels(X, maximum, scale), np.asarray(y, dtype=np.int64)) for X, y in (train, test))
 
 
@@ -173,7 +188,8 @@ def train(args, out=None):
 
     out = sys.stdout if out is None else out  # looked up now: notebooks and pytest replace it
 
-    (X_train, y_train), (X_test, y_test) = load_dataset(args.dataset, args.scale, args.seed)
+    (X_train, y_train), (X_test, y_test) = load_dataset(
+        args.dataset, args.scale, args.seed, data_dir=args.data_dir, download=not args.no_download)
     if args.limit is not None:
         X_train, y_train = X_train[:args.limit], y_train[:args.limit]
     (X_fit, y_fit), validation = _split_validation(X_train, y_train, args.validation, args.seed)
@@ -229,7 +245,8 @@ def main(argv=None):
         print(f"error: training diverged: {exc}", file=sys.stderr)
         return 1
     except DatasetUnavailableError as exc:
-        parser.error(str(exc))
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     if not args.no_plot:
         save_learning_curves(history, args.plot, title=f"{args.dataset}, hidden {args.hidden}, "
                                                        f"lr {args.lr:g}")

@@ -108,10 +108,18 @@ def test_a_diverging_run_exits_1_naming_the_epoch(capsys):
 
 def test_missing_dataset_module_is_a_clear_error(capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "mlp_from_scratch.datasets", None)  # import fails
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(["train", "--dataset", "mnist", "--epochs", "1"])
-    assert exit_info.value.code == 2
+    assert cli.main(["train", "--dataset", "mnist", "--epochs", "1"]) == 1
     assert "needs mlp_from_scratch.datasets" in capsys.readouterr().err
+
+
+def test_missing_data_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    pytest.importorskip("mlp_from_scratch.datasets")
+    monkeypatch.setenv("MLP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    code = cli.main(["train", "--dataset", "cifar10", "--no-download", "--data-dir", str(tmp_path),
+                     "--epochs", "1", "--no-plot"])
+    assert code == 1
+    assert "could not load 'cifar10'" in capsys.readouterr().err
 
 
 def test_other_datasets_go_through_the_package_loaders(monkeypatch):
