@@ -38,7 +38,7 @@ def hidden_preactivations(net, X):
     for W, b in zip(net.weights[:-1], net.biases[:-1]):
         z = a @ W + b
         zs.append(z)
-        a = net._f.f(z)
+        a = HIDDEN_ACTIVATIONS[net.hidden].f(z)
     return zs
 
 

@@ -183,11 +183,18 @@ def test_fit_is_exactly_reproducible(blobs):
 
 def test_different_seeds_shuffle_differently(blobs):
     X, y = blobs
-    nets = [MLP([4, 6, 3], seed=0) for _ in range(2)]
-    nets[1]._rng = np.random.default_rng(99)  # same initial weights, other order
+    nets = [MLP([4, 6, 3], seed=0), MLP([4, 6, 3], seed=1)]
+    for W, V in zip(nets[0].weights, nets[1].weights):
+        V[...] = W  # same initial weights: only the order of the examples differs
     h0 = nets[0].fit(X, y, epochs=2, learning_rate=0.1, batch_size=7, record_steps=True)
     h1 = nets[1].fit(X, y, epochs=2, learning_rate=0.1, batch_size=7, record_steps=True)
     assert h0.step_loss != h1.step_loss
+    unshuffled = [MLP([4, 6, 3], seed=s) for s in (0, 1)]
+    for W, V in zip(unshuffled[0].weights, unshuffled[1].weights):
+        V[...] = W
+    h0, h1 = (net.fit(X, y, epochs=2, learning_rate=0.1, batch_size=7, shuffle=False, record_steps=True)
+              for net in unshuffled)
+    assert h0.step_loss == h1.step_loss
 
 
 @pytest.mark.parametrize("input_dtype", [np.float64, np.float32, np.uint8])

@@ -46,7 +46,7 @@ def keep_away_from_kinks(net, X, margin=1e-4):
     for W, b in zip(net.weights[:-1], net.biases[:-1]):
         z = a @ W + b
         assume(np.abs(z).min() > margin)
-        a = net._f.f(z)
+        a = HIDDEN_ACTIVATIONS[net.hidden].f(z)
 
 
 @given(networks())
