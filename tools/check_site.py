@@ -1,0 +1,372 @@
+#!/usr/bin/env python
+"""Browser test of the built site: every page in headless Chromium.
+
+    python tools/check_site.py                      # checks _build/html
+    python tools/check_site.py --screenshots _build/screenshots
+
+Serves ``_build/html`` on 127.0.0.1 (a random free port) and loads every page in
+Debian's Chromium (``/usr/bin/chromium`` driven through ``/usr/bin/chromedriver`` by
+selenium, with a fresh profile and no background networking). Per page it checks:
+
+- no console errors (a failed resource load, a JavaScript error, ...);
+- MathJax typeset every equation: each ``.math`` element holds a rendered
+  ``mjx-container``, no ``merror`` node, and no raw TeX is left in the text;
+- every image loaded (lazy images are forced to load) and has an alt text;
+- every internal link resolves: the file is served, and a ``#fragment`` exists
+  as an ``id`` in the target page;
+- every Colab link points to ``{colab}/github/{org}/{repo}/blob/{branch}/PATH.ipynb``
+  (the values of ``_config.yml``) with PATH a notebook tracked by git in this
+  repository, and every executable chapter has one;
+- axe-core (npm ``axe-core``, injected into the page) reports no serious or
+  critical violation, in the light and in the dark theme.
+
+Site-wide: the search page finds "softmax"; the "How to cite" page shows the
+package version; chapters have the download and theme buttons.
+Exit status 0 when everything passes; the last line reads ``N passed, M failed``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bookmeta  # noqa: E402
+
+ROOT = bookmeta.ROOT
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync",
+                "--disable-dev-shm-usage", "--window-size=1280,1000"]
+SKIP_DIRS = {"_static", "_sources", "_images", "_sphinx_design_static"}
+SEARCH_TERM = "softmax"
+
+
+class Report:
+    def __init__(self):
+        self.failures: list[str] = []
+        self.passed = 0
+        self.stats = collections.Counter()
+
+    def check(self, ok: bool, message: str):
+        if ok:
+            self.passed += 1
+        else:
+            self.failures.append(message)
+            print(f"  FAIL {message}", flush=True)
+        return ok
+
+
+# --------------------------------------------------------------------------- server
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve(directory: Path):
+    handler = functools.partial(QuietHandler, directory=str(directory))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+# --------------------------------------------------------------------------- browser
+def start_browser(profile: str):
+    os.environ.setdefault("SE_AVOID_STATS", "true")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in CHROME_FLAGS + [f"--user-data-dir={profile}"]:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    driver.set_script_timeout(60)
+    return driver
+
+
+def wait_for(driver, script: str, timeout: float = 20.0, interval: float = 0.1):
+    end = time.time() + timeout
+    while True:
+        value = driver.execute_script(script)
+        if value or time.time() > end:
+            return value
+        time.sleep(interval)
+
+
+MATH_JS = r"""
+const maths = Array.from(document.querySelectorAll('.math'));
+const untypeset = maths.filter(m => !m.querySelector('mjx-container'))
+                       .map(m => m.textContent.trim().slice(0, 80));
+const errors = Array.from(document.querySelectorAll('mjx-merror, [data-mjx-error]'))
+                    .map(e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 80));
+const main = (document.querySelector('main') || document.body).cloneNode(true);
+main.querySelectorAll('pre, code, mjx-container, .highlight, script, style, textarea').forEach(e => e.remove());
+const text = main.textContent;
+const raw = [];
+for (const re of [/\\\(/, /\\\[/, /\$\$/, /\\frac\b/, /\\begin\{/, /\\mathbf\b/, /(^|[^\w$])\$[^$\s][^$]*?[^\\\s]\$(?!\w)/]) {
+  const m = text.match(re);
+  if (m) raw.push(text.slice(Math.max(0, m.index - 30), m.index + 50));
+}
+return {n_math: maths.length, n_typeset: document.querySelectorAll('mjx-container').length,
+        untypeset: untypeset, errors: errors, raw: raw};
+"""
+
+IMAGES_JS = r"""
+const imgs = Array.from(document.images);
+imgs.forEach(i => { i.loading = 'eager'; });
+return imgs.map(i => ({src: i.currentSrc || i.src, complete: i.complete,
+                        width: i.naturalWidth, alt: i.getAttribute('alt')}));
+"""
+
+LINKS_JS = r"""
+return Array.from(document.querySelectorAll('a[href]')).map(a => a.href);
+"""
+
+AXE_JS = r"""
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']})
+   .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.length, targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))
+   .catch(e => done({error: String(e)}));
+"""
+
+MATHJAX_WAIT_JS = r"""
+const done = arguments[arguments.length - 1];
+if (!(window.MathJax && MathJax.startup && MathJax.startup.promise)) { done('none'); return; }
+MathJax.startup.promise.then(() => done('ok')).catch(e => done('error: ' + e));
+"""
+
+
+# --------------------------------------------------------------------------- checks
+@functools.lru_cache(None)
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=20) as resp:
+            body = resp.read()
+            ctype = resp.headers.get("Content-Type", "")
+            return resp.status, body.decode("utf-8", "replace") if "html" in ctype else ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, ""
+
+
+@functools.lru_cache(None)
+def ids_of(url: str) -> frozenset:
+    _, html = fetch(url)
+    return frozenset(re.findall(r'\b(?:id|name)="([^"]+)"', html))
+
+
+@functools.lru_cache(None)
+def tracked(path: str) -> bool:
+    """Is ``path`` a file of the repository (tracked by git when this is a checkout)?"""
+    if (ROOT / ".git").exists() and shutil.which("git"):
+        result = subprocess.run(["git", "-C", str(ROOT), "ls-files", "--error-unmatch", path],
+                                capture_output=True)
+        return result.returncode == 0
+    return (ROOT / path).is_file()
+
+
+def check_colab_link(href: str, report: Report, page: str) -> str | None:
+    org, name = bookmeta.repo_org_name()
+    prefix = f"{bookmeta.colab_url()}/github/{org}/{name}/blob/{bookmeta.branch()}/"
+    if not report.check(href.startswith(prefix), f"{page}: Colab link {href} does not start with {prefix}"):
+        return None
+    path = urllib.parse.unquote(href[len(prefix):].split("#")[0].split("?")[0])
+    report.check(path.endswith(".ipynb"), f"{page}: Colab link to {path}, not an .ipynb")
+    report.check(tracked(path), f"{page}: Colab link to {path}, which is not a file of the repository "
+                                "(run tools/make_notebooks.py and commit the notebook)")
+    return path
+
+
+def check_page(driver, base: str, page: str, report: Report, axe_source: str, shots: Path | None):
+    url = base + page
+    driver.get(url)
+    wait_for(driver, "return document.readyState === 'complete'")
+    mj = driver.execute_async_script(MATHJAX_WAIT_JS)
+    report.check(not str(mj).startswith("error"), f"{page}: MathJax failed: {mj}")
+
+    # images (force lazy ones to load, then wait)
+    driver.execute_script(IMAGES_JS)
+    wait_for(driver, "return Array.from(document.images).every(i => i.complete)", timeout=15)
+    for img in driver.execute_script(IMAGES_JS):
+        report.stats["images"] += 1
+        report.check(img["complete"] and img["width"] > 0, f"{page}: image not loaded: {img['src']}")
+        report.check(img["alt"] is not None, f"{page}: image without alt attribute: {img['src']}")
+
+    # equations
+    math = driver.execute_script(MATH_JS)
+    report.stats["math elements"] += math["n_math"]
+    report.stats["equations typeset"] += math["n_typeset"]
+    report.check(not math["untypeset"], f"{page}: equations not typeset: {math['untypeset'][:3]}")
+    report.check(not math["errors"], f"{page}: MathJax errors: {math['errors'][:3]}")
+    report.check(not math["raw"], f"{page}: raw TeX left in the text: {math['raw'][:3]}")
+
+    # links
+    colab_paths = []
+    for href in sorted(set(driver.execute_script(LINKS_JS))):
+        parsed = urllib.parse.urlsplit(href)
+        if "colab.research.google.com" in parsed.netloc:
+            report.stats["Colab links"] += 1
+            path = check_colab_link(href, report, page)
+            if path:
+                colab_paths.append(path)
+            continue
+        if not href.startswith(base):
+            report.stats["external links (not followed)"] += 1
+            continue
+        report.stats["internal links"] += 1
+        target = urllib.parse.urlunsplit(parsed._replace(fragment=""))
+        status, _ = fetch(target)
+        if not report.check(status == 200, f"{page}: broken link {href} (HTTP {status})"):
+            continue
+        if parsed.fragment and target.endswith((".html", "/")):
+            report.check(urllib.parse.unquote(parsed.fragment) in ids_of(target),
+                         f"{page}: link {href}: no id {parsed.fragment!r} in the target page")
+
+    # console errors (collected after everything above has loaded)
+    logs = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    report.check(not logs, f"{page}: console errors: {[e['message'][:200] for e in logs[:3]]}")
+
+    # accessibility, light then dark theme: the theme's own switch stores the mode in
+    # localStorage ("mode"), read when a page loads
+    for theme in ("light", "dark"):
+        driver.execute_script("localStorage.setItem('mode', arguments[0]);", theme)
+        driver.refresh()
+        wait_for(driver, "return document.readyState === 'complete'")
+        driver.execute_async_script(MATHJAX_WAIT_JS)
+        ok = wait_for(driver, "return document.documentElement.dataset.theme === arguments[0]"
+                      .replace("arguments[0]", repr(theme)), timeout=5)
+        report.check(bool(ok), f"{page}: the {theme} theme did not apply")
+        time.sleep(0.2)
+        if not driver.execute_script("return typeof axe !== 'undefined'"):
+            driver.execute_script(axe_source)
+        violations = driver.execute_async_script(AXE_JS)
+        if isinstance(violations, dict):
+            report.check(False, f"{page}: axe-core failed: {violations['error']}")
+            continue
+        for v in violations:
+            report.stats[f"axe {theme}: {v['impact']} violations"] += 1
+            if v["impact"] not in ("serious", "critical"):
+                print(f"  note {page} [{theme}] axe {v['impact']}: {v['id']} ({v['nodes']} nodes) "
+                      f"{v['help']}", flush=True)
+        bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+        report.check(not bad, f"{page} [{theme}]: axe serious/critical violations: "
+                              + "; ".join(f"{v['id']} ({v['impact']}, {v['nodes']} nodes: "
+                                          f"{v['targets']}) {v['help']}" for v in bad))
+        if shots is not None and (theme == "light" or page.endswith("digits.html")):
+            name = page.replace("/", "_").replace(".html", "") + f"-{theme}.png"
+            driver.save_screenshot(str(shots / name))
+        logs = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+        report.check(not logs, f"{page} [{theme}]: console errors: {[e['message'][:200] for e in logs[:3]]}")
+    driver.execute_script("localStorage.removeItem('mode');")
+    report.stats["pages checked"] += 1
+    return colab_paths
+
+
+def check_search(driver, base: str, report: Report):
+    driver.get(base + "search.html?q=" + SEARCH_TERM)
+    found = wait_for(driver, "return document.querySelectorAll('#search-results li').length", timeout=20)
+    report.stats[f"search results for {SEARCH_TERM!r}"] = found or 0
+    report.check(bool(found), f"search.html?q={SEARCH_TERM} found nothing")
+    logs = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    report.check(not logs, f"search page: console errors: {[e['message'][:200] for e in logs[:3]]}")
+
+
+def pages_of(html_dir: Path) -> list[str]:
+    pages = []
+    for path in sorted(html_dir.rglob("*.html")):
+        rel = path.relative_to(html_dir)
+        if rel.parts[0] in SKIP_DIRS:
+            continue
+        pages.append(rel.as_posix())
+    return pages
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
+    parser.add_argument("--screenshots", type=Path, default=None,
+                        help="folder for one PNG per page (light theme) and the dark chapter")
+    args = parser.parse_args(argv)
+    html_dir = args.html.resolve()
+    if not (html_dir / "index.html").exists():
+        print(f"no built site at {html_dir}: build it first (bash tools/build_book.sh)", file=sys.stderr)
+        return 2
+    if not AXE.exists():
+        print(f"axe-core not found at {AXE}: run `npm ci` at the repository root", file=sys.stderr)
+        return 2
+    if args.screenshots:
+        args.screenshots.mkdir(parents=True, exist_ok=True)
+    axe_source = AXE.read_text(encoding="utf-8")
+    report = Report()
+    started = time.time()
+    server, base = serve(html_dir)
+    profile = tempfile.mkdtemp(prefix="check-site-chromium-")
+    driver = start_browser(profile)
+    try:
+        colab_pages = {}
+        for page in pages_of(html_dir):
+            print(f"page {page}", flush=True)
+            colab_pages[page] = check_page(driver, base, page, report, axe_source, args.screenshots)
+        check_search(driver, base, report)
+
+        # every executable chapter of the toc has a Colab button to its own notebook
+        toc = set(bookmeta.toc_files())
+        for md in bookmeta.chapter_sources():
+            doc = md.relative_to(ROOT).with_suffix("").as_posix()
+            if doc not in toc:
+                continue
+            expected = f"{doc}.ipynb"
+            report.check(expected in colab_pages.get(f"{doc}.html", []),
+                         f"{doc}.html: no Colab link to {expected}")
+            driver.get(base + f"{doc}.html")
+            downloads = driver.execute_script(
+                "return Array.from(document.querySelectorAll('.dropdown-download-buttons a'))"
+                ".map(a => a.getAttribute('href'))")
+            report.check(any(h.endswith(".ipynb") for h in downloads) and any(h.endswith(".md") for h in downloads),
+                         f"{doc}.html: download buttons for .md and .ipynb missing: {downloads}")
+            report.check(bool(driver.execute_script("return document.querySelector('.theme-switch-button')")),
+                         f"{doc}.html: no theme (dark mode) switch")
+        cite_page = "book/cite.html"
+        if (html_dir / cite_page).exists():
+            _, html = fetch(base + cite_page)
+            report.check(bookmeta.version() in html, f"{cite_page} does not show version {bookmeta.version()}")
+    finally:
+        driver.quit()
+        server.shutdown()
+        shutil.rmtree(profile, ignore_errors=True)
+
+    print()
+    for key, value in sorted(report.stats.items()):
+        print(f"{key}: {value}")
+    print(f"time: {time.time() - started:.1f} s")
+    if report.failures:
+        print(f"\n{len(report.failures)} failure(s):")
+        for f in report.failures:
+            print(f"  - {f}")
+    print(f"{report.passed} passed, {len(report.failures)} failed")
+    return 1 if report.failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
