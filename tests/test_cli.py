@@ -107,7 +107,9 @@ def test_a_diverging_run_exits_1_naming_the_epoch(capsys):
 
 
 def test_missing_dataset_module_is_a_clear_error(capsys, monkeypatch):
-    monkeypatch.setitem(sys.modules, "mlp_from_scratch.datasets", None)  # import fails
+    import mlp_from_scratch
+    monkeypatch.delattr(mlp_from_scratch, "datasets", raising=False)  # as if never imported
+    monkeypatch.setitem(sys.modules, "mlp_from_scratch.datasets", None)  # and importing fails
     assert cli.main(["train", "--dataset", "mnist", "--epochs", "1"]) == 1
     assert "needs mlp_from_scratch.datasets" in capsys.readouterr().err
 
