@@ -334,7 +334,7 @@ def main(argv=None) -> int:
         toc = set(bookmeta.toc_files())
         for md in bookmeta.chapter_sources():
             doc = md.relative_to(ROOT).with_suffix("").as_posix()
-            if doc not in toc:
+            if doc not in toc or not (html_dir / f"{doc}.html").exists():
                 continue
             expected = f"{doc}.ipynb"
             report.check(expected in colab_pages.get(f"{doc}.html", []),

@@ -51,6 +51,15 @@ class ConversionError(ValueError):
     """The chapter uses markup this tool cannot turn into plain Markdown."""
 
 
+def repo_relative(path: Path) -> PurePosixPath:
+    """``path`` relative to the repository; a file elsewhere (tests) counts as in book/."""
+    path = Path(path).resolve()
+    try:
+        return PurePosixPath(path.relative_to(ROOT).as_posix())
+    except ValueError:
+        return PurePosixPath("book") / path.name
+
+
 # --------------------------------------------------------------------------- install cell
 INSTALL_TAG = "colab-install"
 
@@ -121,19 +130,60 @@ class Labels:
     exercises: dict = field(default_factory=dict)   # label -> title
 
 
-DOLLAR_LABEL = re.compile(r"\$\$(?P<body>.+?)\$\$[ \t]*\((?P<label>[^()\s]+)\)", re.S)
+DOLLAR_LABEL = re.compile(r"\$\$(?P<body>[^`$]+?)\$\$[ \t]*\((?P<label>[^()\s]+)\)", re.S)
 MATH_DIRECTIVE_LABEL = re.compile(r"^[ \t]*(`{3,}|:{3,})\{math\}[^\n]*\n(?:[ \t]*:[\w-]+:[^\n]*\n)*?"
                                   r"[ \t]*:label:[ \t]*(?P<label>\S+)", re.M)
 TARGET = re.compile(r"^\((?P<label>[^()\s]+)\)=[ \t]*$", re.M)
 HEADING = re.compile(r"^#{1,6}[ \t]+(?P<text>.+?)[ \t]*#*[ \t]*$", re.M)
 DIRECTIVE_LABEL = re.compile(
-    r"^[ \t]*(`{3,}|:{3,})\{(?P<name>exercise|figure|solution)\}[ \t]*(?P<arg>[^\n]*)\n"
+    r"^[ \t]*(`{3,}|:{3,})\{(?P<name>exercise|exercise-start|figure|solution)\}[ \t]*(?P<arg>[^\n]*)\n"
     r"(?P<opts>(?:[ \t]*:[\w-]+:[^\n]*\n)*)", re.M)
 
 
+def code_block_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of the ordinary fenced code blocks of ``text``.
+
+    A line scan with a stack: a fence whose info starts with ``{`` opens a directive
+    (its content is scanned further), a bare fence line closes the innermost open
+    fence of the same character and at least the same length, and any other fence
+    opens a code block that runs, unscanned, to its own closing fence.
+    """
+    spans, stack, pos = [], [], 0
+    lines = text.split("\n")
+    offsets = []
+    for line in lines:
+        offsets.append(pos)
+        pos += len(line) + 1
+    i = 0
+    while i < len(lines):
+        m = re.match(r"^[ \t]*(`{3,}|~{3,}|:{3,})(.*)$", lines[i])
+        if not m:
+            i += 1
+            continue
+        fence, info = m.group(1), m.group(2).strip()
+        if not info and stack and stack[-1][0] == fence[0] and len(fence) >= stack[-1][1]:
+            stack.pop()
+            i += 1
+            continue
+        if info.startswith("{") or fence[0] == ":":
+            stack.append((fence[0], len(fence)))
+            i += 1
+            continue
+        # an ordinary code block: find its closing fence
+        j = i + 1
+        while j < len(lines) and not re.match(r"^[ \t]*%s{%d,}[ \t]*$" % (re.escape(fence[0]), len(fence)), lines[j]):
+            j += 1
+        end = offsets[j] + len(lines[j]) if j < len(lines) else len(text)
+        spans.append((offsets[i], end))
+        i = j + 1
+    return spans
+
+
 def strip_code_blocks(text: str) -> str:
-    """Text without its ordinary fenced code blocks (``` or ~~~ not followed by ``{``)."""
-    return re.sub(r"^[ \t]*(`{3,}|~{3,})(?!\{)[^\n]*\n.*?^[ \t]*\1[ \t]*$", "", text, flags=re.M | re.S)
+    """Text without its ordinary fenced code blocks (directive fences are kept)."""
+    for start, end in reversed(code_block_spans(text)):
+        text = text[:start] + text[end:]
+    return text
 
 
 def collect_labels(nb) -> Labels:
@@ -154,7 +204,7 @@ def collect_labels(nb) -> Labels:
                 name = opts.get("label") or opts.get("name")
                 if name and m.group("name") == "figure":
                     labels.figures[name] = index
-                elif name and m.group("name") == "exercise":
+                elif name and m.group("name") in ("exercise", "exercise-start"):
                     labels.exercises[name] = m.group("arg").strip()
         fig = (cell.metadata.get("mystnb") or {}).get("figure") or {}
         if cell.cell_type == "code" and fig.get("name"):
@@ -203,13 +253,13 @@ LEFTOVER = [
 class Converter:
     def __init__(self, md_path: Path, nb):
         self.md_path = md_path
-        self.doc = md_path.resolve().relative_to(ROOT).with_suffix("").as_posix()
+        self.doc = repo_relative(md_path).with_suffix("").as_posix()
         self.labels = collect_labels(nb)
         self.cell_index = 0          # index (in the .md's cells) of the cell being converted
 
     # -- helpers ---------------------------------------------------------------
     def fail(self, message: str):
-        raise ConversionError(f"{self.md_path.relative_to(ROOT)}: {message}")
+        raise ConversionError(f"{repo_relative(self.md_path)}: {message}")
 
     def repo_path(self, target: str) -> str:
         """A path relative to the chapter, as a path relative to the repository root."""
@@ -339,9 +389,13 @@ class Converter:
                 return f"$$\n{body.strip()} \\tag{{{number}}}\n$$"
             return f"$${body.strip()} \\tag{{{number}}}$$"
 
-        source = "".join(part if re.match(r"[ \t]*(`{3,}|~{3,})(?!\{)", part) else DOLLAR_LABEL.sub(on_labelled, part)
-                         for part in re.split(r"(^[ \t]*(?:`{3,}|~{3,})(?!\{)[^\n]*\n.*?^[ \t]*(?:`{3,}|~{3,})[ \t]*$)",
-                                              source, flags=re.M | re.S))
+        pieces, last = [], 0
+        for start, end in code_block_spans(source):     # leave code blocks alone
+            pieces.append(DOLLAR_LABEL.sub(on_labelled, source[last:start]))
+            pieces.append(source[start:end])
+            last = end
+        pieces.append(DOLLAR_LABEL.sub(on_labelled, source[last:]))
+        source = "".join(pieces)
         lines = source.split("\n")
         out: list[str] = []
         i = 0
@@ -435,6 +489,13 @@ class Converter:
             return quote("Exercise" + (f": {self.inline(arg)}" if arg else ""), inner)
         if name == "solution":
             return ["", "<details>", "<summary>Solution</summary>", "", inner, "", "</details>", ""]
+        # gated forms (sphinx-exercise), whose content spans cells: code cells in between
+        if name == "exercise-start":
+            return ["", "**Exercise" + (f": {self.inline(arg)}**" if arg else "**"), ""]
+        if name == "solution-start":
+            return ["", "**Solution**", ""]
+        if name in ("exercise-end", "solution-end"):
+            return []
         if name == "dropdown":
             return ["", "<details>", f"<summary>{self.inline(arg) or 'Details'}</summary>", "",
                     inner, "", "</details>", ""]
@@ -462,6 +523,14 @@ class Converter:
 
 # --------------------------------------------------------------------------- notebook
 def check_no_myst_left(md_path: Path, text: str):
+    """Fail if MyST-only markup survived the conversion (code is not looked at)."""
+    for start, end in reversed(code_block_spans(text)):
+        text = text[:start] + text[end:]
+    roles = [m for m in ROLE_OR_CODE.finditer(text) if m.group("role")]
+    text = ROLE_OR_CODE.sub(lambda m: "{role}`" if m.group("role") else "", text)
+    if roles:
+        m = roles[0]
+        raise ConversionError(f"{md_path}: a MyST role is left after conversion: {m.group(0)[:80]}")
     for pattern, what in LEFTOVER:
         m = pattern.search(text)
         if m:
@@ -497,7 +566,7 @@ def convert(md_path: Path) -> nbformat.NotebookNode:
             cells.append(nbformat.v4.new_raw_cell(cell.source))
     if not installed:
         raise ConversionError(f"{md_path}: a chapter notebook without a code cell")
-    rel = md_path.relative_to(ROOT).as_posix()
+    rel = repo_relative(md_path).as_posix()
     for index, cell in enumerate(cells):        # stable ids: regenerating changes nothing
         digest = hashlib.sha1(f"{rel}:{index}:{cell.cell_type}".encode()).hexdigest()[:8]
         cell["id"] = f"c{index:03d}-{digest}"

@@ -1,0 +1,399 @@
+"""Tests of the book machine (issue 4): no build needed, a few seconds in all.
+
+- the Colab notebooks are in sync with their chapters, have no outputs, and their
+  first code cell installs this release, only inside Colab;
+- one version string: package, CITATION.cff, notebooks' pin (and the site, through
+  tools/check_site.py); one repository URL: _config.yml;
+- CITATION.cff is valid CFF 1.2.0; the licences exist;
+- no result-like number is typed into the prose (tools/prose_numbers.py);
+- the notebook converter turns MyST-only markup into plain Markdown;
+- the build configuration keeps its promises (execution forced, errors fatal, ...).
+
+The book build itself, the browser test and the fresh-runtime test are separate
+commands (see CONTRIBUTING.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+yaml = pytest.importorskip("yaml")
+jupytext = pytest.importorskip("jupytext")
+nbformat = pytest.importorskip("nbformat")
+
+import bookmeta  # noqa: E402
+import make_notebooks  # noqa: E402
+import prose_numbers  # noqa: E402
+
+CHAPTERS = bookmeta.chapter_sources()
+PAGES = prose_numbers.pages()
+
+
+def rel(path: Path) -> str:
+    return path.resolve().relative_to(ROOT).as_posix()
+
+
+def first_code_cell(nb):
+    return next(c for c in nb.cells if c.cell_type == "code")
+
+
+# --------------------------------------------------------------------------- Colab notebooks
+@pytest.mark.parametrize("md", CHAPTERS, ids=rel)
+def test_notebook_in_sync_with_chapter(md):
+    """The committed .ipynb is exactly what tools/make_notebooks.py generates from the .md."""
+    ipynb = bookmeta.notebook_for(md)
+    assert ipynb.exists(), f"{rel(ipynb)} is missing: run `python tools/make_notebooks.py` and commit it"
+    expected = make_notebooks.render(md)
+    assert ipynb.read_text(encoding="utf-8") == expected, (
+        f"{rel(ipynb)} is stale: run `python tools/make_notebooks.py` (never edit the .ipynb)")
+
+
+@pytest.mark.parametrize("md", CHAPTERS, ids=rel)
+def test_notebook_has_no_outputs_and_installs_release_in_colab_only(md):
+    ipynb = bookmeta.notebook_for(md)
+    if not ipynb.exists():
+        pytest.skip("no notebook (test_notebook_in_sync_with_chapter fails)")
+    nb = nbformat.read(ipynb, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{rel(ipynb)} has outputs"
+    source = first_code_cell(nb).source
+    assert 'if "google.colab" in sys.modules:' in source
+    pins = re.findall(r'%pip install [^\n]*"([^"]+)"', source)
+    assert pins == [bookmeta.pip_requirement()], pins
+    # the pin is this release's tag, and the tag is the package's version
+    import mlp_from_scratch
+
+    assert pins[0].endswith(f"@v{mlp_from_scratch.__version__}")
+    assert pins[0].startswith(f"{bookmeta.DIST_NAME}[")
+    assert f"git+{bookmeta.repo_url()}@" in pins[0]
+
+
+def test_every_executable_toc_chapter_has_a_notebook():
+    toc = bookmeta.toc_files()
+    for doc in toc:
+        md = ROOT / f"{doc}.md"
+        assert md.exists() or (ROOT / f"{doc}.ipynb").exists(), f"_toc.yml lists {doc}, which does not exist"
+        if md.exists() and bookmeta.is_notebook_md(md):
+            assert (ROOT / f"{doc}.ipynb").exists(), f"{doc}.md is executable but {doc}.ipynb is missing"
+
+
+def test_notebooks_are_not_sphinx_sources():
+    """The .ipynb twins must not be built (Sphinx would find two sources per page)."""
+    config = bookmeta.config()
+    assert "**.ipynb" in config["exclude_patterns"]
+    assert config.get("only_build_toc_files") is True
+
+
+def test_no_orphan_notebooks():
+    for ipynb in bookmeta.BOOK_DIR.rglob("*.ipynb"):
+        if "_build" in ipynb.parts or ".ipynb_checkpoints" in ipynb.parts:
+            continue
+        md = ipynb.with_suffix(".md")
+        assert md.exists() and bookmeta.is_notebook_md(md), f"{rel(ipynb)} has no chapter {rel(md)}"
+
+
+# --------------------------------------------------------------------------- one version, one URL
+def test_one_version_everywhere():
+    import mlp_from_scratch
+
+    version = mlp_from_scratch.__version__
+    assert bookmeta.version() == version
+    cff = bookmeta.citation()
+    assert str(cff["version"]) == version
+    assert str(cff["preferred-citation"]["version"]) == version
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^dynamic\s*=\s*\[[^\]]*"version"', pyproject, re.M)
+    assert 'attr = "mlp_from_scratch._version.__version__"' in pyproject
+
+
+def test_version_is_not_typed_into_the_book():
+    """The site gets the version from the package (tools/sphinx_ext/mlpbook.py)."""
+    version = bookmeta.version()
+    for path in [bookmeta.CONFIG, bookmeta.TOC, *PAGES]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(rf"(?<![\d.]){re.escape(version)}(?![\d.])", text), (
+            f"{rel(path)} types the version {version}: use {{{{ version }}}} instead")
+
+
+def test_repository_url_has_one_source():
+    """The URL is written in _config.yml; files that cannot read it must agree with it."""
+    url = bookmeta.repo_url()
+    assert url == "https://github.com/mlp-from-scratch/mlp-from-scratch"
+    cff = bookmeta.citation()
+    assert cff["repository-code"] == url and cff["url"] == url
+    assert cff["preferred-citation"]["url"] == url
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for found in re.findall(r'"(https://github\.com/[^"]+)"', pyproject):
+        assert found.rstrip("/") == url
+    # everything else reads it: no other tracked text file may spell it out
+    allowed = {"_config.yml", "CITATION.cff", "pyproject.toml", "README.md"}
+    if not (ROOT / ".git").exists() or not shutil.which("git"):
+        pytest.skip("not a git checkout")
+    files = subprocess.run(["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True).stdout.split()
+    offenders = []
+    for name in files:
+        path = ROOT / name
+        if name in allowed or path.suffix == ".ipynb" or not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        if "github.com/mlp-from-scratch/mlp-from-scratch" in text:
+            offenders.append(name)
+    assert not offenders, f"these files spell out the repository URL; read it from _config.yml: {offenders}"
+
+
+# --------------------------------------------------------------------------- citation, licences
+def test_citation_cff_is_valid_cff_1_2():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((ROOT / "tools" / "cff-schema-1.2.0.json").read_text(encoding="utf-8"))
+    cff = bookmeta.citation()
+    assert cff["cff-version"] == "1.2.0"
+
+    def jsonable(obj):  # YAML dates -> strings, as in the CFF schema
+        if isinstance(obj, dict):
+            return {k: jsonable(v) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [jsonable(v) for v in obj]
+        if isinstance(obj, (datetime.date, datetime.datetime)):
+            return obj.isoformat()
+        return obj
+
+    validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker())
+    errors = sorted(validator.iter_errors(jsonable(cff)), key=lambda e: list(e.path))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors]
+    for key in ("title", "authors", "version", "date-released", "license", "repository-code",
+                "preferred-citation", "message"):
+        assert key in cff, key
+    assert set(cff["license"]) == {"CC-BY-4.0", "MIT"}
+
+
+@pytest.mark.skipif(shutil.which("cffconvert") is None, reason="cffconvert not installed")
+def test_citation_cff_passes_cffconvert():
+    result = subprocess.run(["cffconvert", "--validate", "-i", str(bookmeta.CITATION)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_licences():
+    assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+    content = (ROOT / "LICENSE-CONTENT").read_text(encoding="utf-8")
+    assert "Creative Commons Attribution 4.0 International" in content
+    assert "Section 1" in content and "Section 8" in content  # the full legal code
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'license-files\s*=\s*\[\s*"LICENSE"\s*,\s*"LICENSE-CONTENT"\s*\]', pyproject)
+
+
+def test_bibtex_from_citation_cff():
+    sys.path.insert(0, str(ROOT / "tools" / "sphinx_ext"))
+    pytest.importorskip("sphinx")
+    import mlpbook
+
+    bib = mlpbook.bibtex_entry()
+    assert bib.startswith("@book{") and f"Version {bookmeta.version()}" in bib
+    assert bookmeta.repo_url() in bib
+    pybtex = pytest.importorskip("pybtex.database")
+    entry = next(iter(pybtex.parse_string(bib, "bibtex").entries.values()))
+    assert entry.fields["title"].strip("{}") == bookmeta.citation()["title"]
+
+
+# --------------------------------------------------------------------------- numbers in prose
+@pytest.mark.parametrize("page", PAGES, ids=rel)
+def test_no_result_numbers_typed_into_prose(page):
+    found = prose_numbers.typed_numbers(page)
+    assert not found, "\n".join(
+        f"{rel(page)}:{line}: {token!r} in: {context}" for line, token, context in found
+    ) + "\nglue these numbers, or allow a fixed fact with `% allow-numbers: N  # reason`"
+
+
+def test_prose_number_checker_catches_and_allows(tmp_path):
+    text = textwrap.dedent("""\
+        # T
+        % allow-numbers: 0.07  # the homework's learning rate
+        Accuracy reached 97.3 % after 1,200 steps in 2016; loss 0.41 and 1e-3.
+        Glued {glue:text}`acc:.1%`, code `x = 0.5`, math $\\eta = 0.1$, §6.5, 8×8 and 10 classes, rate 0.07.
+
+        $$ a \\approx 0.9731 $$
+
+        ```{code-cell} ipython3
+        lr = 0.25
+        ```
+        """)
+    tmp = tmp_path / "page.md"
+    tmp.write_text(text, encoding="utf-8")
+    found = [token for _, token, _ in prose_numbers.typed_numbers(tmp)]
+    assert sorted(found) == sorted(["97.3 %", "1,200", "0.41", "1e-3", "0.9731"]), found
+
+
+# --------------------------------------------------------------------------- converter
+def convert_text(tmp_path, body: str):
+    md = tmp_path / "chapter.md"
+    md.write_text(textwrap.dedent("""\
+        ---
+        jupytext:
+          text_representation: {extension: .md, format_name: myst}
+        kernelspec: {display_name: Python 3, language: python, name: python3}
+        ---
+        """) + textwrap.dedent(body), encoding="utf-8")
+    nb = make_notebooks.convert(md)
+    return nb, "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_converter_turns_myst_into_plain_markdown(tmp_path):
+    nb, text = convert_text(tmp_path, """\
+        (sec-x)=
+        # Title
+
+        % a comment
+        The loss {eq}`eq-loss` and {eq}`eq-other` follow {cite:p}`bishop2006,goodfellow2016`
+        and {cite:t}`nielsen2015`. Accuracy {glue:text}`acc:.1%`; see {numref}`fig-a` and {ref}`sec-x`.
+
+        $$
+        J = \\frac{1}{N} \\sum_n \\ell_n
+        $$ (eq-loss)
+
+        $$ a = b $$ (eq-other)
+
+        ```{code-cell} ipython3
+        ---
+        mystnb:
+          figure: {caption: A caption., name: fig-a}
+          image: {alt: An alt text.}
+        ---
+        x = 1
+        ```
+
+        ```{note}
+        A *note*.
+        ```
+
+        ````{exercise} Title of it
+        :label: ex-a
+
+        Do {math}`x^2`.
+        ````
+
+        ````{solution} ex-a
+        :class: dropdown
+
+        Done, see [the notation](notation.md) and ![img](_static/logo.svg).
+        ````
+        """)
+    assert "\\tag{1}" in text and "\\tag{2}" in text
+    assert "The loss (1) and (2) follow (Bishop, 2006; Goodfellow et al., 2016)" in text
+    assert "Nielsen (2015)" in text and "Accuracy `acc`" in text
+    assert "the figure below" in text and "“Title”" in text
+    assert "> **Note**" in text and "> **Exercise: Title of it**" in text and "Do $x^2$." in text
+    assert "<details>" in text and "<summary>Solution</summary>" in text
+    assert bookmeta.blob_url("book/notation.md") in text
+    assert bookmeta.raw_url("book/_static/logo.svg") in text
+    for leftover in ("{eq}", "{cite", "{glue", "(eq-loss)", "(sec-x)=", "% a comment", "```{"):
+        assert leftover not in text
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0].metadata["tags"] == [make_notebooks.INSTALL_TAG]
+    assert code[1].source == "x = 1" and "mystnb" not in code[1].metadata
+
+
+def test_converter_rejects_unknown_markup(tmp_path):
+    with pytest.raises(make_notebooks.ConversionError, match="role"):
+        convert_text(tmp_path, "Some {unknownrole}`x`.\n\n```{code-cell} ipython3\n1\n```\n")
+    with pytest.raises(make_notebooks.ConversionError, match="directive"):
+        convert_text(tmp_path, "```{list-table}\n* - a\n```\n\n```{code-cell} ipython3\n1\n```\n")
+    with pytest.raises(make_notebooks.ConversionError, match="alt"):
+        convert_text(tmp_path, "```{figure} a.png\nCaption\n```\n\n```{code-cell} ipython3\n1\n```\n")
+
+
+def test_template_converts_cleanly():
+    template = ROOT / "book" / "_template.md"
+    assert template.exists()
+    nb = make_notebooks.convert(template)
+    assert first_code_cell(nb).metadata["tags"] == [make_notebooks.INSTALL_TAG]
+
+
+# --------------------------------------------------------------------------- config promises
+def test_build_config_promises():
+    config = bookmeta.config()
+    execute = config["execute"]
+    assert execute["execute_notebooks"] == "force"
+    assert execute["allow_errors"] is False and execute["raise_on_error"] is True
+    assert execute["timeout"] >= 600
+    assert config["repository"]["branch"] == "main"
+    assert config["launch_buttons"]["colab_url"] == "https://colab.research.google.com"
+    sphinx = config["sphinx"]["config"]
+    assert not sphinx["mathjax_path"].startswith(("http:", "https:", "//")), "MathJax must be local"
+    assert "sphinx_exercise" in config["sphinx"]["extra_extensions"]
+    assert config["bibtex_bibfiles"] == ["references.bib"]
+
+
+def test_requirements_pin_the_build():
+    lines = [ln.split("#")[0].strip() for ln in (ROOT / "requirements.txt").read_text().splitlines()]
+    pins = [ln for ln in lines if ln]
+    assert "jupyter-book==1.0.4.post1" in pins
+    assert all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[A-Za-z0-9_.+\-]+", p) for p in pins), pins
+    assert not any(p.lower().startswith("torch==") for p in pins)
+
+
+def test_package_json_pins_mathjax_and_axe():
+    pkg = json.loads((ROOT / "package.json").read_text())
+    deps = pkg["devDependencies"]
+    assert deps["mathjax"].startswith("3.") and re.fullmatch(r"[\d.]+", deps["mathjax"])
+    assert re.fullmatch(r"[\d.]+", deps["axe-core"])
+
+
+def test_citation_keys_exist():
+    keys = set(make_notebooks.bib_entries())
+    missing = []
+    for page in PAGES:
+        for role, content in re.findall(r"\{(cite(?::\w+)?)\}`([^`]+)`", page.read_text(encoding="utf-8")):
+            missing += [f"{rel(page)}: {k.strip()}" for k in content.split(",") if k.strip().lower() not in keys]
+    assert not missing, f"citation keys missing from references.bib: {missing}"
+
+
+def test_notation_names_exist_in_the_package():
+    from mlp_from_scratch import MLP
+
+    text = (ROOT / "book" / "notation.md").read_text(encoding="utf-8")
+    for attr in set(re.findall(r"`net\.(\w+)", text)):
+        assert hasattr(MLP, attr) or attr in ("weights", "biases", "layer_sizes"), attr
+    for attr in set(re.findall(r"`MLP\.(\w+)`", text)):
+        assert hasattr(MLP, attr), attr
+    net = MLP([3, 2], seed=0)
+    assert net.weights[0].shape == (3, 2) and net.biases[0].shape == (2,)
+
+
+# --------------------------------------------------------------------------- display helpers
+def test_show_source_is_the_installed_code():
+    pytest.importorskip("IPython")
+    from mlp_from_scratch import MLP
+    from mlp_from_scratch.display import show_source
+
+    code = show_source(MLP.predict)
+    assert code.data.startswith("def predict(self, X):")
+    assert "np.argmax" in code.data
+
+
+def test_glue_returns_python_numbers_and_prints_without_myst_nb(capsys, monkeypatch):
+    import numpy as np
+
+    from mlp_from_scratch import display
+
+    monkeypatch.setitem(sys.modules, "myst_nb", None)  # as in Colab: no myst-nb
+    value = display.glue("test_accuracy", np.float64(0.5))
+    assert value == 0.5 and type(value) is float
+    assert capsys.readouterr().out.strip() == "test_accuracy = 0.5"
+    assert type(display.plain(np.int64(3))) is int
+    assert display.plain(np.array(2.5)) == 2.5

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Build the book "MLP from Scratch" (Jupyter Book v1) on a fresh machine.
+#
+#   bash tools/build_book.sh                # venv + pinned deps + npm assets, then a full build
+#   bash tools/build_book.sh --check        # ... and the browser test (tools/check_site.py)
+#   bash tools/build_book.sh --cache        # reuse outputs of unchanged chapters (local use only)
+#   bash tools/build_book.sh --no-install   # use the venv as it is
+#   bash tools/build_book.sh --no-torch     # do not install PyTorch
+#
+# The venv is $BOOK_VENV (default: .venv at the repository root). It gets the exact pins
+# of requirements.txt (reinstalled when that file changes), the package in editable
+# mode, and torch==2.13.0 (CPU). `npm ci` brings MathJax (served by the site itself) and
+# axe-core (accessibility test). Every chapter executes at every build (`--all`, and
+# execute_notebooks: force in _config.yml); a failing cell or any Sphinx warning fails
+# the build. The result is _build/html: serve it with
+#   python3 -m http.server -d _build/html --bind 127.0.0.1 8000
+# and open http://127.0.0.1:8000/ .
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${BOOK_VENV:-$ROOT/.venv}"
+PYTHON="${PYTHON:-python3}"
+INSTALL=1 TORCH=1 CHECK=0 CACHE=0
+for arg in "$@"; do
+  case "$arg" in
+    --no-install) INSTALL=0 ;;
+    --no-torch) TORCH=0 ;;
+    --check) CHECK=1 ;;
+    --cache) CACHE=1 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "unknown option: $arg" >&2; exit 2 ;;
+  esac
+done
+
+cd "$ROOT"
+started=$(date +%s)
+
+if [ "$INSTALL" = 1 ]; then
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "== creating the venv $VENV"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  stamp="$VENV/.book-requirements.sha256"
+  want="$(sha256sum requirements.txt | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "== installing requirements.txt into $VENV"
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -r requirements.txt
+    echo "$want" > "$stamp"
+  fi
+  "$VENV/bin/python" -m pip install --quiet --no-deps --no-build-isolation -e . 2>/dev/null \
+    || "$VENV/bin/python" -m pip install --quiet --no-deps -e .
+  if [ "$TORCH" = 1 ] && ! "$VENV/bin/python" -c "import torch" 2>/dev/null; then
+    echo "== installing torch==2.13.0 (CPU)"
+    "$VENV/bin/python" -m pip install --quiet torch==2.13.0
+  fi
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "== npm ci (MathJax, axe-core)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+fi
+
+if [ ! -f node_modules/mathjax/es5/tex-mml-chtml.js ]; then
+  echo "MathJax is missing: run \`npm ci\` at the repository root" >&2
+  exit 1
+fi
+
+echo "== building the book (every chapter executes)"
+if [ "$CACHE" = 1 ]; then
+  export MLPBOOK_EXECUTION=cache
+fi
+"$VENV/bin/jupyter-book" build "$ROOT" --all -W -n --keep-going
+built=$(date +%s)
+echo "== built in $((built - started)) s: $ROOT/_build/html/index.html"
+
+if [ "$CHECK" = 1 ]; then
+  echo "== browser test"
+  "$VENV/bin/python" tools/check_site.py
+fi
+
+cat <<EOF
+
+The book is in _build/html. To read it, serve it locally:
+    python3 -m http.server -d _build/html --bind 127.0.0.1 8000
+and open http://127.0.0.1:8000/ in a browser.
+EOF
