@@ -4,7 +4,8 @@ It keeps one source of truth for the facts the site shows, and serves MathJax lo
 
 - version: read from ``mlp_from_scratch/_version.py``; becomes Sphinx's
   ``version``/``release``, part of the page titles, and the ``{{ version }}``
-  MyST substitution. Other substitutions: ``{{ repo_url }}``, ``{{ release_tag }}``,
+  MyST substitution. Other substitutions: ``{{ repo_url }}``, ``{{ repo_link }}`` (a
+  link to it), ``{{ release_tag }}``,
   ``{{ pip_requirement }}``, ``{{ date_released }}`` (from CITATION.cff).
 - ``{book-install}`` directive: the ``pip install`` command of this release.
 - ``{book-citation}`` directive: the BibTeX (``:format: bibtex``) or a plain-text
@@ -71,8 +72,8 @@ def bibtex_entry() -> str:
         ("year", year),
         ("edition", f"Version {cff['version']}"),
         ("url", pref.get("url", cff.get("url", bookmeta.repo_url()))),
-        ("note", f"Text and figures CC BY 4.0, code MIT. Release {bookmeta.release_tag()}, "
-                 f"{cff['date-released']}"),
+        ("note", f"Release {bookmeta.release_tag()}, {cff['date-released']}; "
+                 "text CC BY 4.0, code MIT"),
     ]
     if pref.get("publisher"):
         fields.insert(2, ("publisher", pref["publisher"]["name"]))
@@ -80,14 +81,20 @@ def bibtex_entry() -> str:
     return f"@book{{{key},\n{body}\n}}"
 
 
-def text_citation() -> str:
+def text_citation() -> nodes.paragraph:
+    """``Authors (year). *Title*, version X. URL`` as a paragraph with a link."""
     cff = bookmeta.citation()
     pref = cff.get("preferred-citation", cff)
     authors = ", ".join(a.get("name") or f"{a['family-names']}, {a['given-names']}"
                         for a in pref["authors"])
     year = pref.get("year", str(cff["date-released"])[:4])
-    return (f"{authors} ({year}). {pref['title']}, version {cff['version']}. "
-            f"{pref.get('url', bookmeta.repo_url())}")
+    url = pref.get("url", bookmeta.repo_url())
+    para = nodes.paragraph(classes=["book-citation-text"])
+    para += nodes.Text(f"{authors} ({year}). ")
+    para += nodes.emphasis(text=pref["title"])
+    para += nodes.Text(f", version {cff['version']}. ")
+    para += nodes.reference(url, url, refuri=url)
+    return para
 
 
 class BookCitation(SphinxDirective):
@@ -105,8 +112,7 @@ class BookCitation(SphinxDirective):
             node = nodes.literal_block(text, text, language="bibtex")
             node["classes"].append("book-citation-bibtex")
             return [node]
-        text = text_citation()
-        return [nodes.paragraph(text, text, classes=["book-citation-text"])]
+        return [text_citation()]
 
 
 class BookInstall(SphinxDirective):
@@ -132,6 +138,7 @@ def on_config_inited(app, config):
         version=version,
         release_tag=bookmeta.release_tag(),
         repo_url=bookmeta.repo_url(),
+        repo_link=f"[{bookmeta.repo_url()}]({bookmeta.repo_url()})",
         pip_requirement=bookmeta.pip_requirement(),
         date_released=str(cff.get("date-released", "")),
     )
