@@ -6,6 +6,7 @@
 #   bash tools/build_book.sh --cache        # reuse outputs of unchanged chapters (local use only)
 #   bash tools/build_book.sh --no-install   # use the venv as it is
 #   bash tools/build_book.sh --no-torch     # do not install PyTorch
+#   bash tools/build_book.sh --install-only # just the environment (then: .venv/bin/python -m pytest)
 #
 # The venv is $BOOK_VENV (default: .venv at the repository root). It gets the exact pins
 # of requirements.txt (reinstalled when that file changes), the package in editable
@@ -20,14 +21,15 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${BOOK_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
-INSTALL=1 TORCH=1 CHECK=0 CACHE=0
+INSTALL=1 TORCH=1 CHECK=0 CACHE=0 BUILD=1
 for arg in "$@"; do
   case "$arg" in
     --no-install) INSTALL=0 ;;
     --no-torch) TORCH=0 ;;
     --check) CHECK=1 ;;
     --cache) CACHE=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    --install-only) BUILD=0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -58,6 +60,11 @@ if [ "$INSTALL" = 1 ]; then
     echo "== npm ci (MathJax, axe-core)"
     npm ci --no-audit --no-fund --loglevel=error
   fi
+fi
+
+if [ "$BUILD" = 0 ]; then
+  echo "== environment ready: $VENV (tests: $VENV/bin/python -m pytest)"
+  exit 0
 fi
 
 if [ ! -f node_modules/mathjax/es5/tex-mml-chtml.js ]; then
