@@ -26,6 +26,7 @@ __all__ = [
     "minus_one_hot",
     "one_hot",
     "per_example_loss",
+    "summed_loss",
     "output_delta",
 ]
 
@@ -118,6 +119,23 @@ CANONICAL_PAIRS = {("softmax", "cross_entropy"), ("sigmoid", "cross_entropy"), (
 def per_example_loss(z, a, y, output, loss):
     """Per-example data loss, shape ``(N,)``."""
     return LOSSES[loss].value(z, a, y, output)
+
+
+def summed_loss(z, a, y, output, loss, predicted):
+    """The data loss summed over a batch, as a float: what ``fit`` records every step.
+
+    The same number as ``per_example_loss(z, a, y, output, loss).sum()``. For
+    softmax + cross-entropy it reuses the softmax ``a`` the forward pass already
+    computed instead of exponentiating the logits a second time: for any class k,
+    logsumexp(z) = z_k - log a_k, and at the predicted class k (``predicted``, the
+    arg max of each row) a_k >= 1/K, so the logarithm is safe and accurate. The
+    loss l = logsumexp(z) - z_y then costs a few gathers and one log of N numbers.
+    """
+    if output == "softmax" and loss == "cross_entropy":
+        rows = np.arange(len(y))
+        z_k = z[rows, predicted]
+        return float(np.sum(z_k - np.log(a[rows, predicted])) - np.sum(z[rows, y]))
+    return float(np.sum(per_example_loss(z, a, y, output, loss)))
 
 
 def output_delta(a, y, output, loss, out=None):

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from .losses import LOSSES, output_delta, per_example_loss
+from .losses import LOSSES, output_delta, per_example_loss, summed_loss
 from .schedules import as_schedule
 from .validation import check_choice, check_positive, check_X, check_y
 
@@ -224,7 +224,10 @@ class MLP:
         for l, (W, b) in enumerate(zip(self.weights, self.biases)):
             z = a @ W
             z += b
-            a = self._f.f(z) if l < self.n_layers - 1 else self._F.f(z)
+            if l < self.n_layers - 1:
+                a = self._f.f_inplace(z)  # a = f(z), written over z: backprop needs a, not z
+            else:
+                a = self._F.f(z)  # z^L is kept: the losses are computed from the logits
             activations.append(a)
         return activations, z
 
@@ -391,18 +394,20 @@ class MLP:
                 loss_sum, n_correct, n_seen = 0.0, 0, 0
                 for start in range(0, N, batch_size):
                     idx = order[start:start + batch_size]
-                    xb = np.take(X, idx, axis=0, out=X_batch[:len(idx)])
+                    # X[idx] into the reused array; mode="clip" skips the bounds checks' extra
+                    # copy (the indices come from a permutation of range(N), never out of range)
+                    xb = np.take(X, idx, axis=0, out=X_batch[:len(idx)], mode="clip")
                     yb = y[idx]
                     activations, z = self.forward_pass(xb)
-                    batch_losses = per_example_loss(z, activations[-1], yb, self.output, self.loss_name)
-                    batch_loss = float(batch_losses.sum())
+                    predicted = np.argmax(z, axis=1)
+                    batch_loss = summed_loss(z, activations[-1], yb, self.output, self.loss_name, predicted)
                     if not math.isfinite(batch_loss):
                         raise TrainingDivergedError(
                             f"the training loss became {batch_loss} in epoch {epoch + 1} (step "
                             f"{steps + 1}); the learning rate {lr:g} is probably too large: try a "
                             "smaller one (e.g. a tenth), or standardise the inputs")
                     loss_sum += batch_loss
-                    n_correct += int(np.count_nonzero(np.argmax(z, axis=1) == yb))
+                    n_correct += int(np.count_nonzero(predicted == yb))
                     n_seen += len(idx)
                     dW, db = self.backward(activations, yb, scale=lr)
                     for W, b, gW, gb in zip(self.weights, self.biases, dW, db):
