@@ -250,10 +250,12 @@ def check_page(driver, base: str, page: str, report: Report, axe_source: str, sh
     # accessibility, light then dark theme: the theme's own switch stores the mode in
     # localStorage ("mode"), read when a page loads
     for theme in ("light", "dark"):
-        driver.execute_script("localStorage.setItem('mode', arguments[0]);", theme)
-        driver.refresh()
-        wait_for(driver, "return document.readyState === 'complete'")
-        driver.execute_async_script(MATHJAX_WAIT_JS)
+        current = driver.execute_script("return document.documentElement.dataset.theme")
+        if current != theme:  # the first load follows the system (auto): light when headless
+            driver.execute_script("localStorage.setItem('mode', arguments[0]);", theme)
+            driver.refresh()
+            wait_for(driver, "return document.readyState === 'complete'")
+            driver.execute_async_script(MATHJAX_WAIT_JS)
         ok = wait_for(driver, "return document.documentElement.dataset.theme === arguments[0]"
                       .replace("arguments[0]", repr(theme)), timeout=5)
         report.check(bool(ok), f"{page}: the {theme} theme did not apply")
