@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -398,3 +399,53 @@ def test_glue_returns_python_numbers_and_prints_without_myst_nb(capsys, monkeypa
     assert capsys.readouterr().out.strip() == "test_accuracy = 0.5"
     assert type(display.plain(np.int64(3))) is int
     assert display.plain(np.array(2.5)) == 2.5
+
+
+# --------------------------------------------------------------------------- fresh runtime
+PASSED_THROUGH = {"MLP_DATA_DIR": "/data/for/the/book", "XDG_CACHE_HOME": "/cache/for/the/book",
+                  "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+                  "MLP_FROM_SCRATCH_PROGRESS": "0"}
+DROPPED = {"PYTHONPATH": "/the/checkout", "VIRTUAL_ENV": "/the/build/venv", "IPYTHONDIR": "/ipython"}
+
+
+def test_fresh_runtime_kernel_env_passes_the_environment_through(tmp_path):
+    """The kernel gets our environment (data, caches, thread settings of CI), not the build's paths."""
+    import fresh_runtime
+
+    environ = {"PATH": "/usr/bin:/bin", "HOME": "/home/reader", **PASSED_THROUGH, **DROPPED}
+    venv = tmp_path / "venv"
+    env = fresh_runtime.kernel_env(venv, tmp_path / "jupyter", environ)
+    for key, value in PASSED_THROUGH.items():
+        assert env.get(key) == value, key
+    assert env["HOME"] == "/home/reader"
+    assert not set(DROPPED) & set(env)
+    assert env["JUPYTER_PATH"] == str(tmp_path / "jupyter")
+    assert env["PATH"].split(os.pathsep)[0] == str(venv / "bin")
+    assert environ["PYTHONPATH"] == "/the/checkout"  # the input is not modified
+
+
+def test_fresh_runtime_kernel_sees_that_environment(tmp_path, monkeypatch):
+    """End to end through nbclient and jupyter_client: what the kernel process really sees
+    (a kernel of this interpreter stands in for the fresh venv: a few seconds)."""
+    import fresh_runtime
+
+    pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    for key, value in {**PASSED_THROUGH, **DROPPED}.items():
+        monkeypatch.setenv(key, value)
+    spec = tmp_path / "jupyter" / "kernels" / "probe"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "probe", "language": "python", "env": {"MPLBACKEND": "Agg"}}))
+    keys = sorted({**PASSED_THROUGH, **DROPPED, "MPLBACKEND": ""})
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        f"import json, os; print(json.dumps({{k: os.environ.get(k) for k in {keys!r}}}))")])
+    before = dict(os.environ)
+    env = fresh_runtime.kernel_env(tmp_path / "venv", tmp_path / "jupyter")
+    fresh_runtime.run_notebook(nb, "probe", env, tmp_path, timeout=120)
+    assert dict(os.environ) == before, "run_notebook did not restore the environment"
+    seen = json.loads(nb.cells[0].outputs[0]["text"])
+    assert {k: seen[k] for k in PASSED_THROUGH} == PASSED_THROUGH
+    assert all(seen[k] is None for k in DROPPED), seen
+    assert seen["MPLBACKEND"] == "Agg"  # the kernel spec's own variables still apply

@@ -18,13 +18,18 @@ and pandas (plus ipykernel to run it), and none of the book's build environment
   the tag would contain); the rest of the requirement (the ``[book]`` extra and its
   dependencies) is installed by pip from the package index, as in Colab;
 - the kernel's working directory is an empty temporary folder;
+- the kernel inherits this process's environment (``MLP_DATA_DIR``, ``XDG_CACHE_HOME``,
+  ``HOME``, proxies, ``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS``, ...), minus what
+  would tie it to the build environment (``PYTHONPATH``, ``VIRTUAL_ENV``, ``JUPYTER_PATH``,
+  ``IPYTHONDIR``, ``MPLBACKEND``, this venv's ``bin`` on ``PATH``: see ``DROPPED_VARIABLES``);
 - a last cell checks that ``mlp_from_scratch`` was imported from the fresh
   environment, not from the checkout.
 
 The Colab-like base (numpy, scipy, ...) is created once and cached under
 ``$MLPBOOK_CACHE`` (default ``~/.cache/mlp-from-scratch``); each chapter gets a new,
 empty venv layered on it through a ``.pth`` file, so its installs never reach the
-cache. Data sets are looked up as usual (``$MLP_DATA_DIR`` is passed through).
+cache. Data sets are looked up as usual (``$MLP_DATA_DIR`` is passed through, and
+so is a thread setting that CI exports).
 
 Chapters run in CI by default are those whose jupytext header has::
 
@@ -40,6 +45,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -71,8 +77,19 @@ CHECK_CELL = (
 )
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colours of IPython tracebacks
+
+
 def log(message: str):
     print(message, flush=True)
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it (chapters may live elsewhere)."""
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def run(cmd, **kw):
@@ -88,12 +105,63 @@ def base_python() -> str:
     return getattr(sys, "_base_executable", None) or sys.executable
 
 
-def clean_env() -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "JUPYTER_PATH", "PYTHONSTARTUP",
-                        "IPYTHONDIR", "MPLBACKEND")}
+# Variables of the build environment that must not reach a fresh runtime: they would
+# point it at this checkout, at the build venv or at our IPython/Jupyter setup. Every
+# other variable is passed through to the kernel unchanged: the data location
+# (MLP_DATA_DIR), the caches (XDG_CACHE_HOME, HOME, PIP_CACHE_DIR), proxies and
+# certificates, MLP_FROM_SCRATCH_PROGRESS, the BLAS thread settings
+# (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, ...) that CI may set, and so on.
+DROPPED_VARIABLES = frozenset({
+    "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONEXECUTABLE", "VIRTUAL_ENV",
+    "VIRTUAL_ENV_PROMPT", "CONDA_PREFIX", "JUPYTER_PATH", "JUPYTER_CONFIG_DIR",
+    "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLBACKEND",
+})
+
+
+def clean_env(environ=None) -> dict:
+    """``environ`` (default: this process's environment) without the build environment.
+
+    Drops ``DROPPED_VARIABLES`` and this venv's ``bin`` folder from ``PATH``; keeps
+    everything else.
+    """
+    source = os.environ if environ is None else environ
+    env = {k: v for k, v in source.items() if k not in DROPPED_VARIABLES}
+    if sys.prefix != sys.base_prefix and "PATH" in env:  # we run inside a venv
+        own_bin = Path(sys.prefix, "bin").resolve()
+        env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep)
+                                      if p and Path(p).resolve() != own_bin)
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     return env
+
+
+def kernel_env(venv: Path, jupyter_path: Path, environ=None) -> dict:
+    """The environment a chapter's kernel gets: ours (``clean_env``), with the fresh
+    venv first on ``PATH`` (``!pip``, ``!python``) and ``JUPYTER_PATH`` at its kernel spec."""
+    env = clean_env(environ)
+    env["PATH"] = os.pathsep.join(filter(None, [str(venv / "bin"), env.get("PATH", "")]))
+    env["JUPYTER_PATH"] = str(jupyter_path)
+    return env
+
+
+def run_notebook(nb, kernel_name: str, env: dict, cwd: Path, timeout: int):
+    """Execute ``nb`` (in place) in the kernel ``kernel_name`` with exactly the environment ``env``.
+
+    ``env`` replaces this process's environment while the notebook runs: the kernel spec
+    is looked up through its ``JUPYTER_PATH``, and the kernel process inherits it.
+    """
+    from nbclient import NotebookClient
+
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        client = NotebookClient(nb, kernel_name=kernel_name, timeout=timeout,
+                                resources={"metadata": {"path": str(cwd)}})
+        client.execute(env=dict(env))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return nb
 
 
 def site_packages(venv: Path) -> Path:
@@ -165,12 +233,11 @@ def prepare_notebook(ipynb: Path, wheel: Path) -> nbformat.NotebookNode:
 
 
 def execute(md: Path, base: Path, wheel: Path, workdir: Path, timeout: int) -> tuple[bool, str]:
-    from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
     ipynb = bookmeta.notebook_for(md)
     if not ipynb.exists():
-        return False, f"{ipynb.relative_to(ROOT)} does not exist (run tools/make_notebooks.py)"
+        return False, f"{shown(ipynb)} does not exist (run tools/make_notebooks.py)"
     name = md.stem
     venv = workdir / f"venv-{name}"
     run([base_python(), "-m", "venv", str(venv)], env=clean_env())
@@ -191,19 +258,10 @@ def execute(md: Path, base: Path, wheel: Path, workdir: Path, timeout: int) -> t
     cwd.mkdir()
 
     nb = prepare_notebook(ipynb, wheel)
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(clean_env())
-    os.environ["JUPYTER_PATH"] = str(workdir / "jupyter")
     try:
-        client = NotebookClient(nb, kernel_name=f"fresh-{name}", timeout=timeout,
-                                resources={"metadata": {"path": str(cwd)}})
-        client.execute()
+        run_notebook(nb, f"fresh-{name}", kernel_env(venv, workdir / "jupyter"), cwd, timeout)
     except CellExecutionError as exc:
-        return False, str(exc)[-3000:]
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        return False, ANSI.sub("", str(exc))[-3000:]
 
     report = None
     for output in nb.cells[-1].get("outputs", []):
@@ -253,7 +311,7 @@ def main(argv=None) -> int:
         log(f"package wheel: {wheel.name}")
         for md in chapters:
             t0 = time.time()
-            log(f"{md.relative_to(ROOT)}: running {bookmeta.notebook_for(md).name} in a fresh runtime ...")
+            log(f"{shown(md)}: running {bookmeta.notebook_for(md).name} in a fresh runtime ...")
             try:
                 ok, detail = execute(md, base, wheel, workdir, args.timeout)
             except Exception as exc:  # a setup step failed
@@ -262,7 +320,7 @@ def main(argv=None) -> int:
             if ok:
                 passed += 1
             else:
-                failed.append(str(md.relative_to(ROOT)))
+                failed.append(shown(md))
     finally:
         if args.keep:
             log(f"kept {workdir}")
