@@ -13,7 +13,8 @@
 # mode, and torch==2.13.0 (CPU). `npm ci` brings MathJax (served by the site itself) and
 # axe-core (accessibility test). Every chapter executes at every build (`--all`, and
 # execute_notebooks: force in _config.yml); a failing cell or any Sphinx warning fails
-# the build. The result is _build/html: serve it with
+# the build. The kernels inherit the caller's environment (MLP_DATA_DIR, thread settings
+# such as OPENBLAS_NUM_THREADS, ...). The result is _build/html: serve it with
 #   python3 -m http.server -d _build/html --bind 127.0.0.1 8000
 # and open http://127.0.0.1:8000/ .
 set -euo pipefail
@@ -29,7 +30,7 @@ for arg in "$@"; do
     --check) CHECK=1 ;;
     --cache) CACHE=1 ;;
     --install-only) BUILD=0 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
     *) echo "unknown option: $arg" >&2; exit 2 ;;
   esac
 done
@@ -73,6 +74,13 @@ if [ ! -f node_modules/mathjax/es5/tex-mml-chtml.js ]; then
 fi
 
 echo "== building the book (every chapter executes)"
+# The chapters' kernels inherit this environment unchanged (jupyter-book -> myst-nb ->
+# nbclient): data (MLP_DATA_DIR), caches, progress bars, and any BLAS thread setting
+# that the caller (e.g. .ci/run) exports. Show the ones that matter for a build log.
+for var in MLP_DATA_DIR MLP_FROM_SCRATCH_PROGRESS XDG_CACHE_HOME OPENBLAS_NUM_THREADS \
+           OMP_NUM_THREADS MKL_NUM_THREADS; do
+  if [ -n "${!var+x}" ]; then echo "   kernels get $var=${!var}"; fi
+done
 if [ "$CACHE" = 1 ]; then
   export MLPBOOK_EXECUTION=cache
 fi
