@@ -449,3 +449,26 @@ def test_fresh_runtime_kernel_sees_that_environment(tmp_path, monkeypatch):
     assert {k: seen[k] for k in PASSED_THROUGH} == PASSED_THROUGH
     assert all(seen[k] is None for k in DROPPED), seen
     assert seen["MPLBACKEND"] == "Agg"  # the kernel spec's own variables still apply
+
+
+# --------------------------------------------------------------------------- site HTML fixes
+def test_page_context_fixes_accessibility_of_theme_html():
+    """tools/sphinx_ext/mlpbook.py: the hidden-cell toggle is named by its visible text
+    (axe label-content-name-mismatch); bibliography entries are list items."""
+    sys.path.insert(0, str(ROOT / "tools" / "sphinx_ext"))
+    pytest.importorskip("sphinx")
+    import mlpbook
+
+    body = ('<details class="admonition hide above-input">\n<summary aria-label="Toggle hidden content">\n'
+            '<p class="collapsed admonition-title">Show code cell source</p>\n'
+            '<p class="expanded admonition-title">Hide code cell source</p>\n</summary>\n</details>\n'
+            '<div role="list"><div role="doc-biblioentry">B</div></div>')
+    context = {"body": body, "script_files": []}
+    mlpbook.on_html_page_context(None, "p", "page.html", context, None)
+    assert "aria-label" not in context["body"] and "<summary>\n<p" in context["body"]
+    assert 'role="listitem"' in context["body"] and "doc-biblioentry" not in context["body"]
+    # the pattern is what myst-nb writes
+    myst_nb = pytest.importorskip("myst_nb.sphinx_")
+    import inspect
+
+    assert mlpbook.HIDDEN_CELL_SUMMARY.search(inspect.getsource(myst_nb.visit_HideCellInput).replace("\\n", ""))

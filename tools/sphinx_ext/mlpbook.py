@@ -19,12 +19,18 @@ It keeps one source of truth for the facts the site shows, and serves MathJax lo
   change of the package re-executes every chapter. The default (and CI) is
   ``force``: every chapter runs at every build.
 - progress bars off in the built pages (``MLP_FROM_SCRATCH_PROGRESS=0``).
+- accessibility fixes of the HTML of the theme and its extensions, for the browser
+  test (tools/check_site.py, axe-core): templates of the search button and theme
+  switch (``templates/``), bibliography list roles, the accessible name of myst-nb's
+  "Show code cell source" toggles (``on_html_page_context``); the CSS ones are in
+  book/_static/custom.css.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -42,6 +48,8 @@ LOGGER = logging.getLogger(__name__)
 MATHJAX_SRC = bookmeta.ROOT / "node_modules" / "mathjax" / "es5"
 # What tex-mml-chtml.js loads: the combined file, TeX extensions loaded on demand
 # (autoload), the CHTML fonts, the menu and its accessibility tools.
+# myst-nb's toggle of hidden cells (myst_nb/sphinx_.py, visit_HideCellInput)
+HIDDEN_CELL_SUMMARY = re.compile(r'<summary\s+aria-label="Toggle hidden content"\s*>')
 MATHJAX_PARTS = ["tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "sre", "adaptors"]
 
 
@@ -216,7 +224,15 @@ def on_html_page_context(app, pagename, templatename, context, doctree):
     # children, an ARIA pattern that is invalid (axe: aria-required-children).
     body = context.get("body")
     if body and 'role="doc-biblioentry"' in body:
-        context["body"] = body.replace('role="doc-biblioentry"', 'role="listitem"')
+        body = body.replace('role="doc-biblioentry"', 'role="listitem"')
+    # myst-nb's hide-input/-output toggles are <summary aria-label="Toggle hidden content">
+    # around the visible "Show code cell source": an accessible name that does not
+    # contain the visible label (axe: label-content-name-mismatch, WCAG 2.5.3). Without
+    # the aria-label the name is the visible text ("Show/Hide code cell source").
+    if body and HIDDEN_CELL_SUMMARY.search(body):
+        body = HIDDEN_CELL_SUMMARY.sub("<summary>", body)
+    if body is not None:
+        context["body"] = body
 
 
 def setup(app):
