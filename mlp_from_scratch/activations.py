@@ -176,10 +176,10 @@ def logsumexp(z, axis=-1):
     ndarray, shape (...)
     """
     z = _as_float(z)
-    m = np.max(z, axis=axis, keepdims=True)
+    m = z.max(axis=axis, keepdims=True)
     e = z - m
     np.exp(e, out=e)  # in place, here and below: no further temporaries
-    s = np.sum(e, axis=axis, keepdims=True)
+    s = e.sum(axis=axis, keepdims=True)
     np.log(s, out=s)
     s += m
     return np.squeeze(s, axis=axis)
@@ -207,9 +207,9 @@ def softmax(z, axis=-1):
         Non-negative, summing to one along ``axis``.
     """
     z = _as_float(z)
-    e = z - np.max(z, axis=axis, keepdims=True)
+    e = z - z.max(axis=axis, keepdims=True)
     np.exp(e, out=e)
-    e /= np.sum(e, axis=axis, keepdims=True)
+    e /= e.sum(axis=axis, keepdims=True)
     return e
 
 

@@ -134,7 +134,7 @@ def summed_loss(z, a, y, output, loss, predicted):
     if output == "softmax" and loss == "cross_entropy":
         rows = np.arange(len(y))
         z_k = z[rows, predicted]
-        return float(np.sum(z_k - np.log(a[rows, predicted])) - np.sum(z[rows, y]))
+        return float((z_k - np.log(a[rows, predicted])).sum() - z[rows, y].sum())
     return float(np.sum(per_example_loss(z, a, y, output, loss)))
 
 

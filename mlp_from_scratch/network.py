@@ -396,10 +396,10 @@ class MLP:
                     idx = order[start:start + batch_size]
                     # X[idx] into the reused array; mode="clip" skips the bounds checks' extra
                     # copy (the indices come from a permutation of range(N), never out of range)
-                    xb = np.take(X, idx, axis=0, out=X_batch[:len(idx)], mode="clip")
+                    xb = X.take(idx, axis=0, out=X_batch[:len(idx)], mode="clip")
                     yb = y[idx]
                     activations, z = self.forward_pass(xb)
-                    predicted = np.argmax(z, axis=1)
+                    predicted = z.argmax(axis=1)
                     batch_loss = summed_loss(z, activations[-1], yb, self.output, self.loss_name, predicted)
                     if not math.isfinite(batch_loss):
                         raise TrainingDivergedError(
