@@ -472,3 +472,12 @@ def test_page_context_fixes_accessibility_of_theme_html():
     import inspect
 
     assert mlpbook.HIDDEN_CELL_SUMMARY.search(inspect.getsource(myst_nb.visit_HideCellInput).replace("\\n", ""))
+
+
+def test_site_assets_are_configured_and_exist():
+    """custom.css and mlpbook.js (tab stops in opened hidden cells) reach every page."""
+    sphinx = bookmeta.config()["sphinx"]["config"]
+    static = [ROOT / d for d in sphinx["html_static_path"]]
+    for key, name in (("html_css_files", "custom.css"), ("html_js_files", "mlpbook.js")):
+        assert name in sphinx[key], key
+        assert any((d / name).is_file() for d in static), name

@@ -18,7 +18,9 @@ selenium, with a fresh profile and no background networking). Per page it checks
   (the values of ``_config.yml``) with PATH a notebook tracked by git in this
   repository, and every executable chapter has one;
 - axe-core (npm ``axe-core``, injected into the page) reports no serious or
-  critical violation, in the light and in the dark theme.
+  critical violation, in the light and in the dark theme, on the page as it loads
+  and again with every hidden cell ("Show code cell source") and every solution
+  opened, as a reader would open them.
 
 Site-wide: the search page finds "softmax"; the "How to cite" page shows the
 package version; chapters have the download and theme buttons.
@@ -145,11 +147,25 @@ return Array.from(document.querySelectorAll('a[href]')).map(a => a.href);
 
 AXE_JS = r"""
 const done = arguments[arguments.length - 1];
-axe.run(document, {resultTypes: ['violations']})
+const scope = arguments[0] ? document.querySelectorAll(arguments[0]) : document;
+axe.run(scope, {resultTypes: ['violations']})
    .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
         nodes: v.nodes.length, targets: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))
    .catch(e => done({error: String(e)}));
 """
+
+# Open what a reader can open: myst-nb's hidden cells and sphinx-design dropdowns
+# (<details>), sphinx-togglebutton's solutions and dropdown admonitions. Marks each
+# with OPENED (axe then checks just those) and returns how many were opened.
+OPENED = "data-check-site-opened"
+OPEN_HIDDEN_JS = r"""
+let opened = 0;
+document.querySelectorAll('main details:not([open])').forEach(d => {
+  d.open = true; d.setAttribute('OPENED', ''); opened++; });
+document.querySelectorAll('main .toggle-button[aria-expanded="false"]').forEach(b => {
+  b.click(); (b.closest('.toggle, .dropdown') || b.parentElement).setAttribute('OPENED', ''); opened++; });
+return opened;
+""".replace("OPENED", OPENED)
 
 MATHJAX_WAIT_JS = r"""
 const done = arguments[arguments.length - 1];
@@ -260,24 +276,33 @@ def check_page(driver, base: str, page: str, report: Report, axe_source: str, sh
                       .replace("arguments[0]", repr(theme)), timeout=5)
         report.check(bool(ok), f"{page}: the {theme} theme did not apply")
         time.sleep(0.2)
-        if not driver.execute_script("return typeof axe !== 'undefined'"):
-            driver.execute_script(axe_source)
-        violations = driver.execute_async_script(AXE_JS)
-        if isinstance(violations, dict):
-            report.check(False, f"{page}: axe-core failed: {violations['error']}")
-            continue
-        for v in violations:
-            report.stats[f"axe {theme}: {v['impact']} violations"] += 1
-            if v["impact"] not in ("serious", "critical"):
-                print(f"  note {page} [{theme}] axe {v['impact']}: {v['id']} ({v['nodes']} nodes) "
-                      f"{v['help']}", flush=True)
-        bad = [v for v in violations if v["impact"] in ("serious", "critical")]
-        report.check(not bad, f"{page} [{theme}]: axe serious/critical violations: "
-                              + "; ".join(f"{v['id']} ({v['impact']}, {v['nodes']} nodes: "
-                                          f"{v['targets']}) {v['help']}" for v in bad))
         if shots is not None and (theme == "light" or page.endswith("digits.html")):
             name = page.replace("/", "_").replace(".html", "") + f"-{theme}.png"
             driver.save_screenshot(str(shots / name))
+        if not driver.execute_script("return typeof axe !== 'undefined'"):
+            driver.execute_script(axe_source)
+        for state in ("", "opened"):
+            if state == "opened":
+                # everything hidden opened (the page is reloaded for the next theme)
+                if not driver.execute_script(OPEN_HIDDEN_JS):
+                    break
+                time.sleep(0.5)  # transitions; the site script's tab stops
+                driver.execute_async_script(MATHJAX_WAIT_JS)
+            where = f"{theme}, hidden content opened" if state else theme
+            violations = driver.execute_async_script(AXE_JS, f"[{OPENED}]" if state else None)
+            if isinstance(violations, dict):
+                report.check(False, f"{page} [{where}]: axe-core failed: {violations['error']}")
+                continue
+            for v in violations:
+                report.stats[f"axe {theme}: {v['impact']} violations"] += 1
+                if v["impact"] not in ("serious", "critical"):
+                    print(f"  note {page} [{where}] axe {v['impact']}: {v['id']} ({v['nodes']} nodes) "
+                          f"{v['help']}", flush=True)
+            bad = [v for v in violations if v["impact"] in ("serious", "critical")]
+            report.check(not bad, f"{page} [{where}]: axe serious/critical violations: "
+                                  + "; ".join(f"{v['id']} ({v['impact']}, {v['nodes']} nodes: "
+                                              f"{v['targets']}) {v['help']}" for v in bad))
+            report.stats[f"axe runs ({'hidden content opened' if state else 'as loaded'})"] += 1
         logs = [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
         report.check(not logs, f"{page} [{theme}]: console errors: {[e['message'][:200] for e in logs[:3]]}")
     driver.execute_script("localStorage.removeItem('mode');")
