@@ -20,8 +20,8 @@ It keeps one source of truth for the facts the site shows, and serves MathJax lo
   ``force``: every chapter runs at every build.
 - progress bars off in the built pages (``MLP_FROM_SCRATCH_PROGRESS=0``).
 - accessibility fixes of the HTML of the theme and its extensions, for the browser
-  test (tools/check_site.py, axe-core): templates of the search button and theme
-  switch (``templates/``), bibliography list roles, the accessible name of myst-nb's
+  test (tools/check_site.py, axe-core): templates of the search button, theme switch
+  and home link (``templates/``), bibliography list roles, the accessible name of myst-nb's
   "Show code cell source" toggles (``on_html_page_context``); the CSS ones are in
   book/_static/custom.css.
 """
@@ -179,7 +179,7 @@ def on_config_inited(app, config):
     elif mode:
         config.nb_execution_mode = mode
 
-    # accessibility fixes of two theme components (see the templates' comments)
+    # accessibility fixes of three theme components (see the templates' comments)
     config.templates_path = [str(Path(__file__).resolve().parent / "templates")] + list(config.templates_path)
 
     # no tqdm bars in the built pages (the kernels inherit this environment)
