@@ -58,9 +58,7 @@ def sigmoid(z):
     """
     z = np.asarray(z)
     e = np.exp(-np.abs(z))
-    a = 1.0 / (1.0 + e)
-    np.multiply(a, e, out=a, where=z < 0)  # e / (1 + e) for negative z
-    return a
+    return np.where(z >= 0, 1.0, e) / (1.0 + e)  # also works for a scalar z
 
 
 def sigmoid_derivative(a):

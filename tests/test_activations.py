@@ -246,3 +246,12 @@ def test_output_delta_is_the_derivative_of_the_loss_with_respect_to_z(output, lo
     assert relative_error(delta, numeric) < 1e-8
     if loss == "cross_entropy" or output == "identity":  # canonical pairs: delta = a - y exactly
         np.testing.assert_array_equal(delta, F(z) - one_hot(y, 3))
+
+
+def test_sigmoid_accepts_python_and_numpy_scalars():
+    # chapters call sigmoid on single numbers; a 0-d input must not crash
+    from mlp_from_scratch.activations import sigmoid
+
+    assert sigmoid(0.0) == 0.5
+    assert abs(sigmoid(np.float64(2.0)) - 1 / (1 + np.exp(-2.0))) < 1e-15
+    assert sigmoid(np.float32(-1e4)) == 0.0
