@@ -505,6 +505,10 @@ def _measure(args, workloads, contestants, notes, threads, blas_desc, torch_thre
     print(f"data: {data_note}")
     for note in notes:
         print("note:", note)
+    load = info["load_average"]
+    if load and load[0] > (os.cpu_count() or 1):
+        print(f"note: the machine is busy (load average {load[0]:.1f} on {os.cpu_count()} CPUs): "
+              "timings, multi-threaded ones above all, will be slow and noisy")
     print(f"{args.repeats} repetitions of {', '.join(workloads)} x {', '.join(contestants)}, interleaved",
           flush=True)
 
@@ -530,6 +534,7 @@ def _measure(args, workloads, contestants, notes, threads, blas_desc, torch_thre
                     accuracies[(w, name)] = test_accuracy(contestants[name], yte)
         print(f"  repetition {rep + 1}/{args.repeats} done ({time.perf_counter() - started:.0f} s)", flush=True)
 
+    info["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     rows = summarise(times, workloads, list(contestants))
     table = format_table(rows, accuracies)
     targets = format_targets(rows)
@@ -554,9 +559,11 @@ def _measure(args, workloads, contestants, notes, threads, blas_desc, torch_thre
     }
     json_path = out_dir / f"bench_epoch-{stamp}.json"
     json_path.write_text(json.dumps(result, indent=1))
+    loads = " -> ".join(f"{la[0]:.1f}" for la in (info["load_average"], info["load_average_end"]) if la)
     md = (f"Benchmark of {info['date']} on {info['processor']} ({info['cpu_count']} CPUs), numpy "
           f"{info['numpy']}, torch {info['torch']}, scikit-learn {info['sklearn']}, "
-          f"{threads} BLAS/torch threads. {data_note}. {args.repeats} interleaved repetitions.\n\n"
+          f"{threads} BLAS/torch threads, load average {loads}. {data_note}. "
+          f"{args.repeats} interleaved repetitions.\n\n"
           f"{table}\n\n```\n{targets}\n```\n")
     (out_dir / f"bench_epoch-{stamp}.md").write_text(md)
     print(f"\nwrote {json_path} and {json_path.with_suffix('.md').name}")
