@@ -9,8 +9,6 @@ when a download is actually needed.
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from pathlib import Path
 
@@ -32,14 +30,10 @@ class DownloadFailed(Exception):
 
 
 def _show_progress_bar() -> bool:
-    """A progress bar only where someone watches, as for training (see MLP.fit)."""
-    if os.environ.get("MLP_FROM_SCRATCH_PROGRESS", "") in ("0", "false", "no"):
-        return False
-    try:
-        import tqdm  # noqa: F401
-    except ImportError:
-        return False
-    return sys.stderr.isatty() or "ipykernel" in sys.modules
+    """A progress bar only where someone watches, by the same rule as training."""
+    from ..network import _show_progress
+
+    return _show_progress(None)
 
 
 class _MarkupRejectingDownloader:
