@@ -309,6 +309,28 @@ def test_bad_X_is_rejected_clearly(net, X, message):
         net.fit(X, GOOD_Y[: len(X)], epochs=1, learning_rate=0.1)
 
 
+def test_huge_finite_inputs_whose_sum_overflows_are_accepted(net):
+    """check_X's quick test (a finite sum) falls back to the elementwise one on overflow."""
+    X = np.full((4, 3), 3e38, dtype=np.float32)  # each entry finite, their float32 sum is inf
+    assert not np.isfinite(X.sum())
+    assert net.forward(X).shape == (4, 2)
+    X[1, 2] = -np.inf  # ... and a genuinely infinite entry among them is still caught
+    with pytest.raises(ValueError, match=r"1 NaN or infinite"):
+        net.forward(X)
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "relu", "tanh"])
+def test_one_example_gradients_match_the_batch_formula(hidden):
+    """backward's N = 1 path (an outer product) gives what the batch code gives for N = 2
+    when both rows are that example."""
+    net = MLP([5, 4, 3, 3], hidden=hidden, l1=1e-3, l2=1e-3, seed=1)
+    x = np.random.default_rng(2).standard_normal((1, 5))
+    dW1, db1 = net.gradients(x, [2])
+    dW2, db2 = net.gradients(np.vstack([x, x]), [2, 2])
+    for g1, g2 in zip(dW1 + db1, dW2 + db2):
+        np.testing.assert_allclose(g1, g2, rtol=1e-12, atol=1e-15)
+
+
 @pytest.mark.parametrize("y, message", [
     (np.array([0, 1, 0]), r"X has 4 examples but y has 3 labels"),
     (np.array([0, 1, 2, 0]), r"labels in \[0, 2\].*2 outputs.*0\.\.1"),
