@@ -234,11 +234,24 @@ def test_prose_number_checker_catches_and_allows(tmp_path):
         ```{code-cell} ipython3
         lr = 0.25
         ```
+
+        ````{exercise} Title
+        :label: ex-t
+
+        Inside a directive: 12.5 %.
+        ````
+
+        Between two directives: 0.33.
+
+        ```{note}
+        After a bare closing fence: 4,321.
+        ```
         """)
     tmp = tmp_path / "page.md"
     tmp.write_text(text, encoding="utf-8")
     found = [token for _, token, _ in prose_numbers.typed_numbers(tmp)]
-    assert sorted(found) == sorted(["97.3 %", "1,200", "0.41", "1e-3", "0.9731"]), found
+    assert sorted(found) == sorted(["97.3 %", "1,200", "0.41", "1e-3", "0.9731",
+                                    "12.5 %", "0.33", "4,321"]), found
 
 
 # --------------------------------------------------------------------------- converter

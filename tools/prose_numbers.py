@@ -85,6 +85,9 @@ def prose_and_math(text: str) -> tuple[str, str]:
         text = text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
     text = re.sub(r"^[ \t]*:[\w-]+:.*$", _blank, text, flags=re.M)                # directive options
     text = re.sub(r"^[ \t]*(`{3,}|:{3,})\{[^}]*\}.*$", _blank, text, flags=re.M)   # directive lines
+    # closing fences: left alone, a bare ``` would open a "code span" that hides the prose
+    # up to the next fence from this check
+    text = re.sub(r"^[ \t]*(?:`{3,}|:{3,})[ \t]*$", _blank, text, flags=re.M)
     text = re.sub(r"^\([^()\s]+\)=[ \t]*$|^%.*$|^\+\+\+.*$", _blank, text, flags=re.M)
     math = list(re.sub(r"[^\n]", " ", text))
 
