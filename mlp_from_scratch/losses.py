@@ -73,9 +73,20 @@ def cross_entropy(z, a, y, output):
     raise ValueError(f"cross_entropy is defined for softmax or sigmoid outputs, not {output!r}")
 
 
-def cross_entropy_grad_a(a, y):
-    """dl/da for softmax cross-entropy, -y/a. Never needed by the network (see output_delta)."""
-    g = np.zeros_like(a)
+def cross_entropy_grad_a(a, y, output="softmax"):
+    """dl/da of the cross-entropy, shape ``(N, K)``.
+
+    * softmax outputs: -y/a (only the true class's output appears in the loss);
+    * sigmoid outputs (binary cross-entropy per unit): (1 - y)/(1 - a) - y/a.
+
+    Never needed by the network: both pairs are canonical (see :func:`output_delta`).
+    """
+    if output == "softmax":
+        g = np.zeros_like(a)
+    elif output == "sigmoid":
+        g = 1.0 / (1.0 - a)
+    else:
+        raise ValueError(f"cross_entropy is defined for softmax or sigmoid outputs, not {output!r}")
     rows = np.arange(len(y))
     g[rows, y] = -1.0 / a[rows, y]
     return g
@@ -87,14 +98,14 @@ def squared_error(z, a, y, output):
     return 0.5 * np.sum(r * r, axis=1)
 
 
-def squared_error_grad_a(a, y):
-    """dl/da = a - y."""
+def squared_error_grad_a(a, y, output=None):
+    """dl/da = a - y, whatever the output function."""
     return minus_one_hot(a, y)
 
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss: its per-example value ``value(z, a, y, output)`` and ``grad_a(a, y)``."""
+    """A loss: its per-example value ``value(z, a, y, output)`` and ``grad_a(a, y, output)``."""
 
     name: str
     value: Callable
@@ -147,7 +158,7 @@ def output_delta(a, y, output, loss, out=None):
     """
     if (output, loss) in CANONICAL_PAIRS:
         return minus_one_hot(a, y, out=out)
-    g = LOSSES[loss].grad_a(a, y)
+    g = LOSSES[loss].grad_a(a, y, output)
     delta = OUTPUT_ACTIVATIONS[output].vjp(a, g)
     if out is not None:
         out[...] = delta

@@ -148,3 +148,38 @@ def test_gradient_check_report_names_every_parameter():
         assert name in text
     assert len(report.rows()) == 4
     assert "<table>" in report._repr_html_()
+
+
+@pytest.mark.parametrize("output, loss", [("softmax", "cross_entropy"), ("sigmoid", "cross_entropy"),
+                                          ("softmax", "mse"), ("sigmoid", "mse"), ("identity", "mse")])
+def test_grad_a_matches_central_differences_and_the_jacobian_route_gives_the_delta(output, loss):
+    """Each loss's dl/da, pulled back through the output's Jacobian, is output_delta; for the
+    canonical pairs that is a - y."""
+    from mlp_from_scratch.activations import OUTPUT_ACTIVATIONS
+    from mlp_from_scratch.losses import output_delta, per_example_loss
+
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((4, 3))
+    y = np.array([0, 2, 1, 2])
+    F = OUTPUT_ACTIVATIONS[output]
+    a = F.f(z)
+    g = LOSSES[loss].grad_a(a, y, output)
+    # dl/da by central differences of the loss written in terms of a
+    Y = np.eye(3)[y]
+    if loss == "mse":
+        value = lambda A: 0.5 * np.sum((A - Y) ** 2, axis=1)
+    elif output == "softmax":
+        value = lambda A: -np.log(np.sum(A * Y, axis=1))
+    else:
+        value = lambda A: -np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A), axis=1)
+    h = 1e-6
+    for i, j in itertools.product(range(4), range(3)):
+        up, down = a.copy(), a.copy()
+        up[i, j] += h
+        down[i, j] -= h
+        assert abs((value(up)[i] - value(down)[i]) / (2 * h) - g[i, j]) < 1e-6
+    # the value in terms of a is the package's loss (computed from the logits)
+    np.testing.assert_allclose(value(a), per_example_loss(z, a, y, output, loss), rtol=1e-12)
+    # the Jacobian route gives the output delta the network uses
+    np.testing.assert_allclose(F.vjp(a, g), output_delta(a, y, output, loss), rtol=1e-9, atol=1e-12)
+
