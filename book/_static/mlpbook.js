@@ -7,6 +7,10 @@
  * gets tabindex -1, which it kept once opened: keyboard users could not scroll it
  * (axe: scrollable-region-focusable). We redo the theme's measurement inside whatever
  * was just opened.
+ *
+ * Tables: a wide table in a cell's output (a Markdown table displayed by code, as on the
+ * reproduction page) can itself be the scrolling element, which the theme never
+ * measures; give it a tab stop too, once the page is laid out and after a resize.
  */
 (function () {
   "use strict";
@@ -18,6 +22,19 @@
       el.tabIndex = el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight ? 0 : -1;
     });
   }
+
+  function tableTabStops() {
+    document.querySelectorAll("#main-content table").forEach(function (el) {
+      if (!el.offsetParent) return; // hidden
+      if (el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight) el.tabIndex = 0;
+    });
+  }
+  window.addEventListener("load", tableTabStops);
+  var resizeTimer = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(tableTabStops, 300);
+  });
 
   function later(root) {
     // after the toggle handlers have run and the opened content has been laid out
