@@ -181,10 +181,8 @@ def limit_numpy_threads(n):
 # ---------------------------------------------------------------------- contestants
 
 
-class Package:
-    """mlp_from_scratch through its public API."""
-
-    library = "mlp_from_scratch"
+class NumpyContestant:
+    """A contestant that trains on NumPy arrays of its own dtype."""
 
     def __init__(self, dtype):
         self.dtype = np.dtype(dtype)
@@ -193,6 +191,12 @@ class Package:
         self.X = np.ascontiguousarray(data["X"], dtype=self.dtype)
         self.y = data["y"]
         self.Xt = np.ascontiguousarray(data["Xt"], dtype=self.dtype)
+
+
+class Package(NumpyContestant):
+    """mlp_from_scratch through its public API."""
+
+    library = "mlp_from_scratch"
 
     def setup(self, workload, init):
         sizes, hidden, _, _ = WORKLOADS[workload]
@@ -260,7 +264,7 @@ class Torch:
             return t.softmax(self.model(self.Xt), dim=1).numpy()
 
 
-class Sklearn:
+class Sklearn(NumpyContestant):
     """scikit-learn's MLPClassifier with plain SGD: one partial_fit call is one epoch."""
 
     library = "sklearn"
@@ -269,12 +273,7 @@ class Sklearn:
         from sklearn.neural_network import MLPClassifier
 
         self.MLPClassifier = MLPClassifier
-        self.dtype = np.dtype(dtype)
-
-    def prepare(self, data):
-        self.X = np.ascontiguousarray(data["X"], dtype=self.dtype)
-        self.y = data["y"]
-        self.Xt = np.ascontiguousarray(data["Xt"], dtype=self.dtype)
+        super().__init__(dtype)
 
     def setup(self, workload, init):
         sizes, hidden, batch_size, _ = WORKLOADS[workload]
