@@ -251,8 +251,9 @@ class MLP:
         delta *= scale / N  # the 1/N of the mean loss, applied once to delta^L
         dW, db = [None] * self.n_layers, [None] * self.n_layers
         for l in reversed(range(self.n_layers)):
-            if N == 1:  # one example: an outer product, ~4x faster than a k = 1 matrix product
-                dW[l] = np.outer(activations[l], delta)
+            if N == 1:  # one example: the outer product a delta^T, written as the same sum over
+                # examples in index form; several times faster than a matrix product with inner dimension 1
+                dW[l] = np.einsum("ni,nj->ij", activations[l], delta)
             else:
                 dW[l] = activations[l].T @ delta
             db[l] = delta.sum(axis=0)
