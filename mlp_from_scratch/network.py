@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
-import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .losses import LOSSES, output_delta, per_example_loss, summed_loss
+from .progress import show_progress
 from .schedules import as_schedule
 from .validation import check_choice, check_positive, check_X, check_y
 
@@ -86,19 +85,6 @@ def _init_std(init, activation, n_in, n_out):
     if isinstance(init, numbers.Real) and not isinstance(init, bool) and init > 0:
         return float(init)
     raise ValueError(f"init must be 'auto', 'he', 'glorot' or a positive standard deviation; got {init!r}")
-
-
-def _show_progress(progress):
-    """Progress bars only where someone watches: a terminal or a live notebook."""
-    if progress is not None:
-        return bool(progress)
-    if os.environ.get("MLP_FROM_SCRATCH_PROGRESS", "") in ("0", "false", "no"):
-        return False
-    try:
-        import tqdm  # noqa: F401
-    except ImportError:
-        return False
-    return sys.stderr.isatty() or "ipykernel" in sys.modules
 
 
 class MLP:
@@ -386,7 +372,7 @@ class MLP:
         batch_size = min(batch_size, N)
         X_batch = np.empty((batch_size, X.shape[1]), dtype=self.dtype)  # reused every step
         bar = None
-        if _show_progress(progress):
+        if show_progress(progress):
             from tqdm.auto import tqdm
             bar = tqdm(total=epochs, unit="epoch", leave=False)
         steps = 0

@@ -31,9 +31,9 @@ class DownloadFailed(Exception):
 
 def _show_progress_bar() -> bool:
     """A progress bar only where someone watches, by the same rule as training."""
-    from ..network import _show_progress
+    from ..progress import show_progress
 
-    return _show_progress(None)
+    return show_progress(None)
 
 
 class _MarkupRejectingDownloader:
