@@ -470,6 +470,16 @@ def test_glue_returns_python_numbers_and_prints_without_myst_nb(capsys, monkeypa
     assert display.plain(np.array(2.5)) == 2.5
 
 
+def test_results_round_trip_numpy_values_as_plain_python(tmp_path):
+    import numpy as np
+
+    from mlp_from_scratch.results import load_results, save_results
+
+    saved = {"acc": np.float32(0.5), "n": np.int64(7), "curve": np.arange(3.0), 2: (np.bool_(True), "x")}
+    save_results("probe", saved, tmp_path)
+    assert load_results("probe", tmp_path) == {"acc": 0.5, "n": 7, "curve": [0.0, 1.0, 2.0], "2": [True, "x"]}
+
+
 # --------------------------------------------------------------------------- fresh runtime
 PASSED_THROUGH = {"MLP_DATA_DIR": "/data/for/the/book", "XDG_CACHE_HOME": "/cache/for/the/book",
                   "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
