@@ -16,9 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from ._find import BadDataFileError, advised, check_data, find_file, search_places, verify_hash
-from ._registry import DATASETS, CifarDataset
+from ._registry import DATASETS, CifarDataset, Split
 
-Split = tuple[np.ndarray, np.ndarray]
 PIXELS_PER_IMAGE = 3 * 32 * 32
 MAX_BATCH_BYTES = 64 * 2**20  # largest archive member read: a real batch is 30,730,000 bytes
 

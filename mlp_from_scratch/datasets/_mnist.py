@@ -8,9 +8,8 @@ import numpy as np
 
 from ._find import BadDataFileError, advised, find_file, read_content, search_places, verify_hash
 from ._idx import idx_array, parse_idx_header
-from ._registry import DATASETS, IdxDataset
+from ._registry import DATASETS, IdxDataset, Split
 
-Split = tuple[np.ndarray, np.ndarray]
 _ROLE_WORDS = {"train_images": "training images", "train_labels": "training labels",
                "test_images": "test images", "test_labels": "test labels"}
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
+Split = tuple[np.ndarray, np.ndarray]  # (X, y) of one part of a dataset
+
 MNIST_CLASSES = ("0", "1", "2", "3", "4", "5", "6", "7", "8", "9")
 DIGITS_CLASSES = MNIST_CLASSES
 FASHION_MNIST_CLASSES = (
