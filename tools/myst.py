@@ -34,11 +34,11 @@ OPTION = re.compile(r"^[ \t]*:([\w-]+):[ \t]*(.*)$")
 
 @lru_cache(None)
 def parser():
-    """myst-parser's markdown-it parser with the extensions the book enables."""
-    sphinx = bookmeta.config().get("sphinx", {}).get("config", {})
-    extensions = set(sphinx.get("myst_enable_extensions", ())) | {"colon_fence", "dollarmath", "amsmath"}
-    config = MdParserConfig(enable_extensions=extensions,
-                            dmath_double_inline=sphinx.get("myst_dmath_double_inline", False))
+    """myst-parser's markdown-it parser with the extensions the book enables (``parse:`` of
+    _config.yml; like the build, without ``dmath_double_inline``, which Jupyter Book does
+    not pass on to myst-parser)."""
+    extensions = set(bookmeta.config().get("parse", {}).get("myst_enable_extensions", ()))
+    config = MdParserConfig(enable_extensions=extensions | {"colon_fence", "dollarmath", "amsmath"})
     return create_md_parser(config, RendererHTML)
 
 
