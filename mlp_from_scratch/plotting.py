@@ -244,12 +244,14 @@ def _graph_layout(order):
     return position
 
 
-def plot_graph(root, ax=None, width=0.9, height=0.5):
+def plot_graph(root, ax=None, width=0.8, height=0.5):
     """Draw the computational graph of an autodiff tensor, inputs on the left.
 
     Leaves (inputs and parameters) are blue boxes labelled with their name, operations
     orange boxes labelled with what they compute, the output red; every box shows the
     shape of its value, and an arrow runs from each tensor to every operation using it.
+    An arrow between neighbouring columns is straight; a longer one runs below the
+    boxes, in a lane of its own, so that it crosses none of them.
 
     Parameters
     ----------
@@ -267,6 +269,7 @@ def plot_graph(root, ax=None, width=0.9, height=0.5):
         "graph-edge"; the labels are its texts.
     """
     from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+    from matplotlib.path import Path
 
     from .autodiff import Tensor, topological_order
 
@@ -278,23 +281,33 @@ def plot_graph(root, ax=None, width=0.9, height=0.5):
     n_rows = max(sum(1 for x, _ in position.values() if x == c) for c in range(n_columns))
     if ax is None:
         _, ax = plt.subplots(figsize=(1.7 * n_columns, 0.5 + 0.9 * n_rows))
+    gutter = (1 - width) / 2                  # from a box's side to the middle of the gap
+    lane = -(n_rows - 1) / 2 - height / 2     # below the lowest box
+    arrow = dict(gid="graph-edge", arrowstyle="-|>", mutation_scale=12, color="0.3",
+                 shrinkA=0, shrinkB=0, zorder=1)
     for node in order:
         x, y = position[id(node)]
         kind = "root" if node is root else ("op" if node.parents else "leaf")
         ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, gid="graph-node",
-                                    boxstyle="round,pad=0.02", fc=_GRAPH_COLOURS[kind], ec="0.3"))
+                                    boxstyle="round,pad=0.02", fc=_GRAPH_COLOURS[kind], ec="0.3",
+                                    zorder=2))
         shape = "scalar" if node.value.ndim == 0 else "(" + ", ".join(map(str, node.shape)) + ")"
         if node.parents or node.name:
             label = node.op if node.parents else node.name
         else:                                 # an unnamed leaf: a constant such as l2
             label = f"{node.value.item():g}" if node.value.size == 1 else "constant"
-        ax.text(x, y, f"{label}\n{shape}", ha="center", va="center", fontsize=9)
+        ax.text(x, y, f"{label}\n{shape}", ha="center", va="center", fontsize=9, zorder=3)
         for parent in node.parents:
             px, py = position[id(parent)]
-            ax.add_patch(FancyArrowPatch((px + width / 2, py), (x - width / 2, y), gid="graph-edge",
-                                         arrowstyle="-|>", mutation_scale=12, color="0.3",
-                                         shrinkA=0, shrinkB=0))
+            start, end = (px + width / 2, py), (x - width / 2, y)
+            if x - px == 1:
+                ax.add_patch(FancyArrowPatch(start, end, **arrow))
+                continue
+            lane -= 0.3                       # out to the gap, down to a new lane, along, and up
+            a, b = px + width / 2 + gutter, x - width / 2 - gutter
+            corners = [start, (a, py), (a, lane), (b, lane), (b, y), end]
+            ax.add_patch(FancyArrowPatch(path=Path(corners), **arrow))
     ax.set_xlim(-0.6, n_columns - 0.4)
-    ax.set_ylim(-n_rows / 2, n_rows / 2)
+    ax.set_ylim(min(lane, -n_rows / 2) - 0.1, n_rows / 2)
     ax.set_axis_off()
     return ax

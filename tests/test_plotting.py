@@ -140,9 +140,20 @@ def test_plot_graph_draws_one_box_per_tensor_and_one_arrow_per_use():
     assert centre["X"][0] < centre["matmul"][0] < centre["add"][0] < centre["relu"][0] \
         < centre["cross-entropy"][0]
     assert centre["b"][0] == centre["add"][0] - 1          # a leaf stands next to its user
-    for arrow in arrows:                      # every arrow points to the right
-        (x0, _), (x1, _) = arrow._posA_posB
-        assert x1 > x0
+
+
+def test_plot_graph_routes_a_long_edge_below_the_boxes():
+    from mlp_from_scratch.autodiff import Tensor, tanh
+    from mlp_from_scratch.plotting import plot_graph
+    x = Tensor(np.ones(3), name="x")
+    ax = Figure().subplots()
+    plot_graph((tanh(tanh(x)) + x).sum(), ax=ax)          # x is used twice, three columns apart
+    arrows = [p for p in ax.patches if p.get_gid() == "graph-edge"]
+    boxes = [p for p in ax.patches if p.get_gid() == "graph-node"]
+    assert len(arrows) == 5 and len(boxes) == 5
+    chain = Figure().subplots()
+    plot_graph(tanh(tanh(x)).sum(), ax=chain)             # a chain: every edge is short
+    assert ax.get_ylim()[0] < chain.get_ylim()[0]         # room for the lane below the boxes
 
 
 def test_plot_graph_labels_constants_and_rejects_arrays():
