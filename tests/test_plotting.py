@@ -115,3 +115,52 @@ def test_show_images_bad_input():
         show_weight_images(np.zeros((10, 2)), image_shape=(3, 3))
     with pytest.raises(ValueError, match="layout must be"):
         show_images(np.zeros((1, 4)), layout="chunky")
+
+
+def _one_layer_graph():
+    from mlp_from_scratch.autodiff import Tensor, relu, softmax_cross_entropy
+    X = Tensor(np.zeros((8, 5)), name="X")
+    W = Tensor(np.zeros((5, 3)), name="W")
+    b = Tensor(np.zeros(3), name="b")
+    return softmax_cross_entropy(relu(X @ W + b), np.zeros(8, dtype=int))
+
+
+def test_plot_graph_draws_one_box_per_tensor_and_one_arrow_per_use():
+    from mlp_from_scratch.plotting import plot_graph
+    ax = Figure().subplots()
+    assert plot_graph(_one_layer_graph(), ax=ax) is ax
+    boxes = [p for p in ax.patches if p.get_gid() == "graph-node"]
+    arrows = [p for p in ax.patches if p.get_gid() == "graph-edge"]
+    labels = {t.get_text() for t in ax.texts}
+    assert labels == {"X\n(8, 5)", "W\n(5, 3)", "b\n(3)", "matmul\n(8, 3)", "add\n(8, 3)",
+                      "relu\n(8, 3)", "cross-entropy\nscalar"}
+    assert len(boxes) == 7
+    assert len(arrows) == 6                   # X, W -> matmul; matmul, b -> add; -> relu; -> loss
+    centre = {t.get_text().split("\n")[0]: t.get_position() for t in ax.texts}
+    assert centre["X"][0] < centre["matmul"][0] < centre["add"][0] < centre["relu"][0] \
+        < centre["cross-entropy"][0]
+    assert centre["b"][0] == centre["add"][0] - 1          # a leaf stands next to its user
+
+
+def test_plot_graph_routes_a_long_edge_below_the_boxes():
+    from mlp_from_scratch.autodiff import Tensor, tanh
+    from mlp_from_scratch.plotting import plot_graph
+    x = Tensor(np.ones(3), name="x")
+    ax = Figure().subplots()
+    plot_graph((tanh(tanh(x)) + x).sum(), ax=ax)          # x is used twice, three columns apart
+    arrows = [p for p in ax.patches if p.get_gid() == "graph-edge"]
+    boxes = [p for p in ax.patches if p.get_gid() == "graph-node"]
+    assert len(arrows) == 5 and len(boxes) == 5
+    chain = Figure().subplots()
+    plot_graph(tanh(tanh(x)).sum(), ax=chain)             # a chain: every edge is short
+    assert ax.get_ylim()[0] < chain.get_ylim()[0]         # room for the lane below the boxes
+
+
+def test_plot_graph_labels_constants_and_rejects_arrays():
+    from mlp_from_scratch.autodiff import Tensor
+    from mlp_from_scratch.plotting import plot_graph
+    ax = Figure().subplots()
+    plot_graph((Tensor(np.ones(2), name="w") * 0.5).sum(), ax=ax)
+    assert {t.get_text() for t in ax.texts} == {"w\n(2)", "0.5\nscalar", "mul\n(2)", "sum\nscalar"}
+    with pytest.raises(ValueError, match="Tensor"):
+        plot_graph(np.ones(3))
