@@ -245,7 +245,7 @@ def _arrow(ax, start, end, colour, gid, style="-|>", linestyle="-", rad=0.0, lab
     return arrow
 
 
-def draw_layer_flow(ax=None):
+def draw_layer_flow(objective="J", ax=None):
     """The forward and backward flow through one layer ``l``.
 
     The top row is the forward pass, left to right: :math:`\\mathbf{a}^{l-1}`,
@@ -261,6 +261,9 @@ def draw_layer_flow(ax=None):
 
     Parameters
     ----------
+    objective : str
+        The symbol (LaTeX) differentiated: ``"J"`` for the objective of a batch,
+        ``"\\ell"`` for the loss of one example.
     ax : matplotlib Axes, optional
         Drawn into; a new figure is made when None.
 
@@ -270,6 +273,8 @@ def draw_layer_flow(ax=None):
         With boxes of gid ``"forward"`` (3), ``"backward"`` (3) and ``"gradient"``
         (1), arrows of gid ``"forward"`` (3), ``"backward"`` (3) and ``"reuse"`` (3).
     """
+    if not isinstance(objective, str) or not objective.strip():
+        raise ValueError(f"objective must be a LaTeX symbol such as 'J' or r'\\ell'; got {objective!r}")
     ax = _new_axes(ax, (11.5, 4.4))
     top, middle, bottom = 1.6, 0.0, -1.6
     xs = [0.0, 4.6, 9.2]
@@ -284,8 +289,8 @@ def draw_layer_flow(ax=None):
     for x, text in zip(xs, backward):
         _box(ax, (x, bottom), text, "#f8d7d3", "backward")
     _box(ax, (xs[0] + 1.9, middle),
-         r"$\nabla_{W^l} J = \mathbf{a}^{l-1} (\boldsymbol{\delta}^l)^\top$" + "\n"
-         + r"$\nabla_{\mathbf{b}^l} J = \boldsymbol{\delta}^l$", "#eeeeee", "gradient")
+         rf"$\nabla_{{W^l}} {objective} = \mathbf{{a}}^{{l-1}} (\boldsymbol{{\delta}}^l)^\top$" + "\n"
+         + rf"$\nabla_{{\mathbf{{b}}^l}} {objective} = \boldsymbol{{\delta}}^l$", "#eeeeee", "gradient")
     half = 1.5
     _arrow(ax, (xs[0] + half, top), (xs[1] - half, top), _FORWARD_COLOUR, "forward", label=r"$W^l, \mathbf{b}^l$",
            label_offset=(0, 0.25))

@@ -111,3 +111,12 @@ def test_layer_flow_has_the_forward_and_backward_quantities():
             assert x1 > x0
         elif arrow.get_gid() == "backward":
             assert x1 < x0
+
+
+def test_layer_flow_names_the_objective_and_rejects_an_empty_one():
+    ax = Figure().subplots()
+    draw_layer_flow(objective=r"\ell", ax=ax)
+    gradient = " ".join(texts(ax, "gradient-label"))
+    assert r"\nabla_{W^l} \ell = " in gradient and r"\nabla_{\mathbf{b}^l} \ell = " in gradient
+    with pytest.raises(ValueError, match="objective"):
+        draw_layer_flow(objective="", ax=Figure().subplots())

@@ -58,8 +58,9 @@ EXEMPT = {
 
 
 def pages():
+    """Every page but the notation page itself, which names the forms it rules out."""
     return sorted(p for p in BOOK.rglob("*.md")
-                  if not p.name.startswith("_") and "_build" not in p.parts)
+                  if not p.name.startswith("_") and "_build" not in p.parts and p != NOTATION)
 
 
 def rel(path: Path) -> str:
