@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import gzip
 import importlib.metadata
 import json
 import os
@@ -51,18 +50,15 @@ from pathlib import Path
 
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-if str(REPO) not in sys.path:  # run from a clean clone without installing the package
-    sys.path.insert(0, str(REPO))
+import mlp_from_scratch
+from mlp_from_scratch import MLP
+from mlp_from_scratch.datasets import load_fashion_mnist, scale_minus_one_one
 
-import mlp_from_scratch  # noqa: E402
-from mlp_from_scratch import MLP  # noqa: E402
+HERE = Path(__file__).resolve().parent
 
 LEARNING_RATE = 0.05
 N_TRAIN = 56_000
 N_CLASSES = 10
-DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 
 # name: (layer sizes, hidden activation, batch size, what it is)
 WORKLOADS = {
@@ -84,55 +80,24 @@ CONTESTANTS = ["numpy-f32", "numpy-f64", "torch-f32", "torch-f64", "sklearn-f32"
 # ----------------------------------------------------------------------------- data
 
 
-def _read_idx_gz(path):
-    """A minimal IDX reader: magic 00 00 08 ndim, ndim big-endian sizes, uint8 values."""
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    if data[:3] != b"\x00\x00\x08":
-        raise ValueError(f"{path} is not a uint8 IDX file")
-    ndim = data[3]
-    shape = tuple(int(n) for n in np.frombuffer(data, ">u4", count=ndim, offset=4))
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-
 def load_data(source, data_dir, n_train, n_test, seed):
     """Return (X_train, y_train, X_test, y_test, note): float64 pixels in [-1, 1], int64 labels.
 
-    ``source``: "auto" (the package's loader, else the IDX files in ``data_dir``
-    or Debian's copy, else random data), "fashion-mnist" (no fallback) or "random".
+    ``source``: "auto" (the package's verified loader, which also finds Debian's copy,
+    else random data), "fashion-mnist" (no fallback) or "random".
     """
     problems = []
     if source in ("auto", "fashion-mnist"):
-        try:  # the package's own, verified loader, when this version has it
-            from mlp_from_scratch.datasets import load_fashion_mnist, scale_minus_one_one
-
+        try:
             (Xtr, ytr), (Xte, yte) = load_fashion_mnist(data_dir, download=False)
-            scale = lambda X: scale_minus_one_one(X, dtype=np.float64)  # noqa: E731
-            how = "mlp_from_scratch.datasets.load_fashion_mnist"
-        except Exception as exc:  # not there yet, or no data where it looks
+        except Exception as exc:  # no data where it looks, or a bad file
             problems.append(f"package loader: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
-            Xtr = None
-            for folder in [Path(d) for d in (data_dir, os.environ.get("MLP_DATA_DIR")) if d] + [DEBIAN_DIR]:
-                for sub in (folder, folder / "fashion-mnist"):
-                    if (sub / "train-images-idx3-ubyte.gz").exists():
-                        Xtr = _read_idx_gz(sub / "train-images-idx3-ubyte.gz")
-                        ytr = _read_idx_gz(sub / "train-labels-idx1-ubyte.gz")
-                        Xte = _read_idx_gz(sub / "t10k-images-idx3-ubyte.gz")
-                        yte = _read_idx_gz(sub / "t10k-labels-idx1-ubyte.gz")
-                        how = f"IDX files in {sub}"
-                        break
-                if Xtr is not None:
-                    break
-            else:
-                problems.append("no IDX files in " + ", ".join(
-                    str(d) for d in (data_dir, os.environ.get("MLP_DATA_DIR"), DEBIAN_DIR) if d))
-            scale = lambda X: (X.astype(np.float64) / 255 - 0.5) * 2  # noqa: E731
-        if Xtr is not None:
-            Xtr = Xtr.reshape(len(Xtr), -1)[:n_train]
-            Xte = Xte.reshape(len(Xte), -1)[:n_test]
-            note = f"Fashion-MNIST ({how}): first {len(Xtr):,} training images, {len(Xte):,} test images, scaled to [-1, 1]"
-            return (scale(Xtr), ytr[:n_train].astype(np.int64), scale(Xte), yte[:n_test].astype(np.int64),
-                    note)
+        else:
+            Xtr, Xte = Xtr[:n_train], Xte[:n_test]
+            note = (f"Fashion-MNIST (mlp_from_scratch.datasets.load_fashion_mnist): first {len(Xtr):,} training "
+                    f"images, {len(Xte):,} test images, scaled to [-1, 1]")
+            return (scale_minus_one_one(Xtr, dtype=np.float64), ytr[:n_train], scale_minus_one_one(Xte, dtype=np.float64),
+                    yte[:n_test], note)
         if source == "fashion-mnist":
             raise SystemExit("Fashion-MNIST not found: " + "; ".join(problems))
     rng = np.random.default_rng(seed)

@@ -37,13 +37,18 @@ def show_source(obj):
 
 
 def plain(value):
-    """``value`` with NumPy scalars and 0-d arrays turned into Python numbers.
+    """``value`` with NumPy scalars and arrays turned into Python numbers and lists
+    (inside dicts, lists and tuples too), for glue and for JSON.
 
     The book's ``{glue:text}`key:.3f``` role formats the glued *text*; NumPy 2 writes a
     float64 as ``np.float64(0.5)``, which it cannot parse. Python numbers it can.
     """
-    if hasattr(value, "item") and getattr(value, "shape", None) == ():
-        value = value.item()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if hasattr(value, "tolist") and hasattr(value, "dtype"):  # NumPy scalar or array
+        return value.tolist()
     if isinstance(value, bool):
         return value
     if isinstance(value, numbers.Integral):

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
+from .display import plain
 
 __all__ = ["results_dir", "save_results", "load_results"]
 
@@ -32,26 +32,13 @@ def results_dir(directory=None):
     return here / "results"
 
 
-def _plain(value):
-    """Turn NumPy scalars and arrays into JSON-friendly Python values."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
 def save_results(name, results, directory=None):
     """Write ``results`` (a dict) to ``<results_dir>/<name>.json`` atomically."""
     folder = results_dir(directory)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(_plain(results), indent=2, sort_keys=True))
+    tmp.write_text(json.dumps(plain(results), indent=2, sort_keys=True))
     os.replace(tmp, path)
     return path
 

@@ -1,8 +1,8 @@
 """Small data files in the official formats, and a local HTTP server, for test_datasets.py.
 
-Everything is built here by hand (struct, gzip, a Python-2-style pickler) rather
-than with the package's own writers, so that a reader/writer pair sharing a bug
-cannot pass the tests together.
+IDX files are written with the package's ``write_idx``, itself pinned to hand-written
+bytes by test_datasets.py (so a reader/writer pair sharing a bug cannot pass together);
+CIFAR-10 batches are built here byte by byte.
 """
 
 from __future__ import annotations
@@ -11,25 +11,13 @@ import gzip
 import hashlib
 import http.server
 import io
-import pickle
-import struct
 import tarfile
 import threading
 from pathlib import Path
 
 import numpy as np
 
-# ---------------------------------------------------------------- IDX files
-
-IDX_TYPE_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C, "f4": 0x0D, "f8": 0x0E}
-
-
-def idx_bytes(array: np.ndarray) -> bytes:
-    """Encode ``array`` as IDX: magic ``00 00 type ndim``, big-endian sizes, big-endian values."""
-    array = np.asarray(array)
-    code = IDX_TYPE_CODES[array.dtype.str[1:]]
-    header = bytes([0, 0, code, array.ndim]) + struct.pack(f">{array.ndim}I", *array.shape)
-    return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
+# ---------------------------------------------------------------- files
 
 
 def gz(content: bytes, level: int = 6) -> bytes:
@@ -44,74 +32,24 @@ def md5(content: bytes) -> str:
     return "md5:" + hashlib.md5(content).hexdigest()
 
 
-# ---------------------------------------------------------------- CIFAR-10 batches
+# ---------------------------------------------------------------- CIFAR-10 batches (binary version)
 
-
-class Py2StylePickler(pickle._Pickler):
-    """Write pickles the way Python 2 wrote the official CIFAR-10 batches.
-
-    Protocol 2, strings as Python 2 ``str`` (SHORT_BINSTRING/BINSTRING opcodes),
-    and numpy's array reconstructor under its old module name ``numpy.core``.
-    """
-
-    dispatch = pickle._Pickler.dispatch.copy()
-
-    def save_py2_str(self, obj):
-        data = obj.encode("latin-1") if isinstance(obj, str) else obj
-        if len(data) < 256:
-            self.write(pickle.SHORT_BINSTRING + bytes([len(data)]) + data)
-        else:
-            self.write(pickle.BINSTRING + struct.pack("<i", len(data)) + data)
-        self.memoize(obj)
-
-    dispatch[bytes] = save_py2_str
-    dispatch[str] = save_py2_str
-
-    def save_global(self, obj, name=None):
-        module = obj.__module__.replace("numpy._core", "numpy.core")
-        name = name or obj.__qualname__
-        if obj is np.dtype:
-            module, name = "numpy", "dtype"
-        self.write(pickle.GLOBAL + f"{module}\n{name}\n".encode())
-        self.memoize(obj)
-
-
-def py2_pickle(obj) -> bytes:
-    buffer = io.BytesIO()
-    Py2StylePickler(buffer, protocol=2).dump(obj)
-    return buffer.getvalue()
-
-
-def cifar_images(n_rows: int, seed: int) -> np.ndarray:
-    """Random images as (n, 3, 32, 32) uint8: channel-first, as the official layout flattens."""
-    return np.random.default_rng(seed).integers(0, 256, size=(n_rows, 3, 32, 32), dtype=np.uint8)
-
-
-def cifar_batch(images: np.ndarray, labels, batch_label: bytes = b"training batch 1 of 5") -> dict:
-    """A batch dict with the official keys (bytes, as Python 3 reads Python 2 pickles)."""
-    n = len(images)
-    return {
-        b"batch_label": batch_label,
-        b"labels": [int(label) for label in labels],
-        b"data": images.reshape(n, -1),
-        b"filenames": [f"image_{i:05d}.png".encode() for i in range(n)],
-    }
-
-
-BATCH_NAMES = ("data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5", "test_batch")
+BATCH_NAMES = ("data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin",
+               "data_batch_5.bin", "test_batch.bin")
 
 
 def cifar_batches(n_rows: int) -> tuple[dict[str, bytes], dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Six pickled batches of ``n_rows`` images; also returns the images and labels used."""
+    """Six batch files of ``n_rows`` records (label byte, then the (3, 32, 32) image's bytes,
+    channel-first as the official layout flattens); also the images and labels used."""
     contents, images, labels = {}, {}, {}
     for seed, name in enumerate(BATCH_NAMES):
-        images[name] = cifar_images(n_rows, seed)
+        images[name] = np.random.default_rng(seed).integers(0, 256, size=(n_rows, 3, 32, 32), dtype=np.uint8)
         labels[name] = np.arange(seed, seed + n_rows) % 10
-        contents[name] = py2_pickle(cifar_batch(images[name], labels[name]))
+        contents[name] = b"".join(bytes([label]) + image.tobytes() for label, image in zip(labels[name], images[name]))
     return contents, images, labels
 
 
-def cifar_tar_gz(contents: dict[str, bytes], folder: str = "cifar-10-batches-py") -> bytes:
+def cifar_tar_gz(contents: dict[str, bytes], folder: str = "cifar-10-batches-bin") -> bytes:
     """Pack batch files into a .tar.gz the way the official archive is laid out."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:

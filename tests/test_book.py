@@ -27,23 +27,20 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-
 yaml = pytest.importorskip("yaml")
 jupytext = pytest.importorskip("jupytext")
 nbformat = pytest.importorskip("nbformat")
 
-import bookmeta  # noqa: E402
-import make_notebooks  # noqa: E402
-import prose_numbers  # noqa: E402
+from tools import bookmeta, make_notebooks, prose_numbers  # noqa: E402
+
+ROOT = bookmeta.ROOT
 
 CHAPTERS = bookmeta.chapter_sources()
 PAGES = prose_numbers.pages()
 
 
 def rel(path: Path) -> str:
-    return path.resolve().relative_to(ROOT).as_posix()
+    return bookmeta.repo_relative(path).as_posix()
 
 
 def first_code_cell(nb):
@@ -55,10 +52,10 @@ def first_code_cell(nb):
 def test_notebook_in_sync_with_chapter(md):
     """The committed .ipynb is exactly what tools/make_notebooks.py generates from the .md."""
     ipynb = bookmeta.notebook_for(md)
-    assert ipynb.exists(), f"{rel(ipynb)} is missing: run `python tools/make_notebooks.py` and commit it"
+    assert ipynb.exists(), f"{rel(ipynb)} is missing: run `python -m tools.make_notebooks` and commit it"
     expected = make_notebooks.render(md)
     assert ipynb.read_text(encoding="utf-8") == expected, (
-        f"{rel(ipynb)} is stale: run `python tools/make_notebooks.py` (never edit the .ipynb)")
+        f"{rel(ipynb)} is stale: run `python -m tools.make_notebooks` (never edit the .ipynb)")
 
 
 @pytest.mark.parametrize("md", CHAPTERS, ids=rel)
@@ -184,13 +181,6 @@ def test_citation_cff_is_valid_cff_1_2():
     assert set(cff["license"]) == {"CC-BY-4.0", "MIT"}
 
 
-@pytest.mark.skipif(shutil.which("cffconvert") is None, reason="cffconvert not installed")
-def test_citation_cff_passes_cffconvert():
-    result = subprocess.run(["cffconvert", "--validate", "-i", str(bookmeta.CITATION)],
-                            capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 def test_licences():
     assert "MIT License" in (ROOT / "LICENSE").read_text(encoding="utf-8")
     content = (ROOT / "LICENSE-CONTENT").read_text(encoding="utf-8")
@@ -201,9 +191,8 @@ def test_licences():
 
 
 def test_bibtex_from_citation_cff():
-    sys.path.insert(0, str(ROOT / "tools" / "sphinx_ext"))
     pytest.importorskip("sphinx")
-    import mlpbook
+    from tools.sphinx_ext import mlpbook
 
     bib = mlpbook.bibtex_entry()
     assert bib.startswith("@book{") and f"Version {bookmeta.version()}" in bib
@@ -218,12 +207,30 @@ def test_bibtex_from_citation_cff():
 def test_no_result_numbers_typed_into_prose(page):
     found = prose_numbers.typed_numbers(page)
     assert not found, "\n".join(
-        f"{rel(page)}:{line}: {token!r} in: {context}" for line, token, context in found
+        f"{rel(page)}:{f.line}: {f.token!r} in: {f.context}" for f in found
     ) + "\nglue these numbers, or allow a fixed fact with `% allow-numbers: N  # reason`"
 
 
+def test_number_words_report():
+    """Number words stating measured ratios or counts ("twenty times", "twice as fast",
+    "a little under $710$"): listed here until the chapters are clean of them; then add
+    "number-word" to prose_numbers.ENFORCED and this test fails on any."""
+    found = [f"{rel(page)}:{f.line}: {f.token!r}" for page in PAGES
+             for f in prose_numbers.typed_numbers(page, {"number-word"})]
+    if "number-word" in prose_numbers.ENFORCED:
+        assert not found, "\n".join(found)
+    elif found:
+        pytest.xfail(f"{len(found)} number word(s) not yet glued: " + "; ".join(found))
+
+
+def typed(tmp_path, text, kinds=prose_numbers.ENFORCED):
+    page = tmp_path / "page.md"
+    page.write_text(textwrap.dedent(text), encoding="utf-8")
+    return sorted(f.token for f in prose_numbers.typed_numbers(page, kinds))
+
+
 def test_prose_number_checker_catches_and_allows(tmp_path):
-    text = textwrap.dedent("""\
+    found = typed(tmp_path, """\
         # T
         % allow-numbers: 0.07  # the homework's learning rate
         Accuracy reached 97.3 % after 1,200 steps in 2016; loss 0.41 and 1e-3.
@@ -247,11 +254,60 @@ def test_prose_number_checker_catches_and_allows(tmp_path):
         After a bare closing fence: 4,321.
         ```
         """)
-    tmp = tmp_path / "page.md"
-    tmp.write_text(text, encoding="utf-8")
-    found = [token for _, token, _ in prose_numbers.typed_numbers(tmp)]
-    assert sorted(found) == sorted(["97.3 %", "1,200", "0.41", "1e-3", "0.9731",
-                                    "12.5 %", "0.33", "4,321"]), found
+    assert found == sorted(["97.3 %", "1,200", "0.41", "1e-3", "0.9731", "12.5 %", "0.33", "4,321"])
+
+
+def test_prose_number_checker_reads_solutions_lists_and_math(tmp_path):
+    """Solutions (both fence kinds and the gated form), a colon fence inside a list, a
+    role inside math, and a lone fence: the cases a regex scanner got wrong."""
+    found = typed(tmp_path, """\
+        ````{solution} ex-a
+        :class: dropdown
+
+        The accuracy is 0.93 after 1,234 steps.
+        ````
+
+        :::{solution} ex-a
+        :class: dropdown
+        Colon solution 0.77.
+        :::
+
+        ```{solution-start} ex-b
+        ```
+        Gated solution 0.21.
+        ```{solution-end}
+        ```
+
+        - item one
+          :::{note}
+          In a list 0.55 here.
+          :::
+        - item two 0.66
+
+        Math role {math}`a = 0.1234` and $x = {\\rm 0.5}$ then 0.44 and `0.88` in code.
+
+        ```
+        a lone fence: 0.11 is code
+        ```
+
+        After it 0.22, then a fence never closed:
+
+        ```
+        0.99 is code to the end of the page
+        """)
+    assert found == sorted(["0.93", "1,234", "0.77", "0.21", "0.55", "0.66", "0.1234", "0.44", "0.22"])
+
+
+def test_number_words_are_found(tmp_path):
+    found = typed(tmp_path, """\
+        It is twenty times faster and twice as accurate, a tenfold gain, 5 times in all,
+        a little under $710$, roughly 40 epochs, about five percent.
+        Three times a day, five-fold cross-validation, forty-eight of them: not results.
+        % allow-numbers: nearly  # a fixed fact
+        nearly six million
+        """, {"number-word"})
+    assert found == sorted(["twenty times", "twice as accurate", "tenfold", "5 times", "a little under 710",
+                            "roughly 40", "about five", "five percent"])
 
 
 # --------------------------------------------------------------------------- converter
@@ -414,6 +470,16 @@ def test_glue_returns_python_numbers_and_prints_without_myst_nb(capsys, monkeypa
     assert display.plain(np.array(2.5)) == 2.5
 
 
+def test_results_round_trip_numpy_values_as_plain_python(tmp_path):
+    import numpy as np
+
+    from mlp_from_scratch.results import load_results, save_results
+
+    saved = {"acc": np.float32(0.5), "n": np.int64(7), "curve": np.arange(3.0), 2: (np.bool_(True), "x")}
+    save_results("probe", saved, tmp_path)
+    assert load_results("probe", tmp_path) == {"acc": 0.5, "n": 7, "curve": [0.0, 1.0, 2.0], "2": [True, "x"]}
+
+
 # --------------------------------------------------------------------------- fresh runtime
 PASSED_THROUGH = {"MLP_DATA_DIR": "/data/for/the/book", "XDG_CACHE_HOME": "/cache/for/the/book",
                   "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
@@ -423,7 +489,7 @@ DROPPED = {"PYTHONPATH": "/the/checkout", "VIRTUAL_ENV": "/the/build/venv", "IPY
 
 def test_fresh_runtime_kernel_env_passes_the_environment_through(tmp_path):
     """The kernel gets our environment (data, caches, thread settings of CI), not the build's paths."""
-    import fresh_runtime
+    from tools import fresh_runtime
 
     environ = {"PATH": "/usr/bin:/bin", "HOME": "/home/reader", **PASSED_THROUGH, **DROPPED}
     venv = tmp_path / "venv"
@@ -440,7 +506,7 @@ def test_fresh_runtime_kernel_env_passes_the_environment_through(tmp_path):
 def test_fresh_runtime_kernel_sees_that_environment(tmp_path, monkeypatch):
     """End to end through nbclient and jupyter_client: what the kernel process really sees
     (a kernel of this interpreter stands in for the fresh venv: a few seconds)."""
-    import fresh_runtime
+    from tools import fresh_runtime
 
     pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
@@ -468,9 +534,8 @@ def test_fresh_runtime_kernel_sees_that_environment(tmp_path, monkeypatch):
 def test_page_context_fixes_accessibility_of_theme_html():
     """tools/sphinx_ext/mlpbook.py: the hidden-cell toggle is named by its visible text
     (axe label-content-name-mismatch); bibliography entries are list items."""
-    sys.path.insert(0, str(ROOT / "tools" / "sphinx_ext"))
     pytest.importorskip("sphinx")
-    import mlpbook
+    from tools.sphinx_ext import mlpbook
 
     body = ('<details class="admonition hide above-input">\n<summary aria-label="Toggle hidden content">\n'
             '<p class="collapsed admonition-title">Show code cell source</p>\n'

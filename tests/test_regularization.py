@@ -99,21 +99,19 @@ def map_objective_gradient(net, X, y, log_prior):
     return [numerical_gradient(objective, W_) for W_ in net.weights]
 
 
-def test_gaussian_prior_map_gradient_is_the_l2_gradient(problem):
-    X, y = problem
-    sigma = 0.6
-    net = network(l2=l2_from_gaussian_prior(sigma, N_EXAMPLES))
-    expected = map_objective_gradient(net, X, y, lambda ws: gaussian_log_prior(ws, sigma))
-    dW, _ = net.gradients(X, y)
-    for analytic, numeric in zip(dW, expected):
-        assert relative_error(analytic, numeric) < 1e-7
+MAP_PRIORS = [  # (penalty argument from the prior's width, its log prior)
+    pytest.param(lambda: {"l2": l2_from_gaussian_prior(0.6, N_EXAMPLES)},
+                 lambda ws: gaussian_log_prior(ws, 0.6), id="gaussian-is-l2"),
+    pytest.param(lambda: {"l1": l1_from_laplace_prior(0.3, N_EXAMPLES)},
+                 lambda ws: laplace_log_prior(ws, 0.3), id="laplace-is-l1"),
+]
 
 
-def test_laplace_prior_map_gradient_is_the_l1_gradient(problem):
+@pytest.mark.parametrize("penalty, log_prior", MAP_PRIORS)
+def test_map_gradient_is_the_penalised_gradient(problem, penalty, log_prior):
     X, y = problem
-    scale = 0.3
-    net = network(l1=l1_from_laplace_prior(scale, N_EXAMPLES))
-    expected = map_objective_gradient(net, X, y, lambda ws: laplace_log_prior(ws, scale))
+    net = network(**penalty())
+    expected = map_objective_gradient(net, X, y, log_prior)
     dW, _ = net.gradients(X, y)
     for analytic, numeric in zip(dW, expected):
         assert relative_error(analytic, numeric) < 1e-7

@@ -4,15 +4,15 @@
 - version: ``mlp_from_scratch/_version.py`` (read as text: no import needed)
 - citation metadata: ``CITATION.cff`` (checked against the two above by tests/test_book.py)
 
-Used by tools/make_notebooks.py, tools/fresh_runtime.py, tools/check_site.py,
-tools/sphinx_ext/mlpbook.py and tests/test_book.py.
+Used by tools.make_notebooks, tools.prose_numbers, tools.fresh_runtime, tools.check_site,
+tools.sphinx_ext.mlpbook and tests/test_book.py.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
@@ -109,16 +109,20 @@ def toc_files() -> list[str]:
     return [str(Path(f).with_suffix("")) if Path(f).suffix in (".md", ".ipynb") else f for f in out]
 
 
+def repo_relative(path: Path) -> PurePosixPath:
+    """``path`` relative to the repository; a file elsewhere (tests) counts as in book/."""
+    path = Path(path).resolve()
+    try:
+        return PurePosixPath(path.relative_to(ROOT).as_posix())
+    except ValueError:
+        return PurePosixPath("book") / path.name
+
+
 def is_notebook_md(path: Path) -> bool:
     """A MyST Markdown *notebook* (jupytext header with a kernelspec): an executable chapter."""
-    text = path.read_text(encoding="utf-8")
-    if not text.startswith("---"):
-        return False
-    end = text.find("\n---", 3)
-    if end < 0:
-        return False
-    front = yaml.safe_load(text[3:end]) or {}
-    return isinstance(front, dict) and "kernelspec" in front
+    from .myst import front_matter
+
+    return "kernelspec" in front_matter(path.read_text(encoding="utf-8"))
 
 
 def chapter_sources() -> list[Path]:

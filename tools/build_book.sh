@@ -90,7 +90,7 @@ echo "== built in $((built - started)) s: $ROOT/_build/html/index.html"
 
 if [ "$CHECK" = 1 ]; then
   echo "== browser test"
-  "$VENV/bin/python" tools/check_site.py
+  "$VENV/bin/python" -m tools.check_site
 fi
 
 cat <<EOF

@@ -1,8 +1,8 @@
 #!/usr/bin/env python
 """Browser test of the built site: every page in headless Chromium.
 
-    python tools/check_site.py                      # checks _build/html
-    python tools/check_site.py --screenshots _build/screenshots
+    python -m tools.check_site                      # checks _build/html
+    python -m tools.check_site --screenshots _build/screenshots
 
 Serves ``_build/html`` on 127.0.0.1 (a random free port) and loads every page in
 Debian's Chromium (``/usr/bin/chromium`` driven through ``/usr/bin/chromedriver`` by
@@ -47,8 +47,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bookmeta  # noqa: E402
+from . import bookmeta
 
 ROOT = bookmeta.ROOT
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -210,7 +209,7 @@ def check_colab_link(href: str, report: Report, page: str) -> str | None:
     path = urllib.parse.unquote(href[len(prefix):].split("#")[0].split("?")[0])
     report.check(path.endswith(".ipynb"), f"{page}: Colab link to {path}, not an .ipynb")
     report.check(tracked(path), f"{page}: Colab link to {path}, which is not a file of the repository "
-                                "(run tools/make_notebooks.py and commit the notebook)")
+                                "(run python -m tools.make_notebooks and commit the notebook)")
     return path
 
 

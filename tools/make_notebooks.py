@@ -6,9 +6,9 @@ edit. The ``.ipynb`` beside it is what the site's "Open in Colab" button opens; 
 generated, committed without outputs, never built by Sphinx, and must stay equal to
 what this tool writes (tests/test_book.py checks it):
 
-    python tools/make_notebooks.py            # regenerate every chapter's .ipynb
-    python tools/make_notebooks.py --check    # exit 1 if any .ipynb is stale
-    python tools/make_notebooks.py book/digits.md   # just one
+    python -m tools.make_notebooks            # regenerate every chapter's .ipynb
+    python -m tools.make_notebooks --check    # exit 1 if any .ipynb is stale
+    python -m tools.make_notebooks book/digits.md   # just one
 
 What it does to the chapter:
 
@@ -41,23 +41,13 @@ from pathlib import Path, PurePosixPath
 import jupytext
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bookmeta  # noqa: E402
+from . import bookmeta, myst
 
 ROOT = bookmeta.ROOT
 
 
 class ConversionError(ValueError):
     """The chapter uses markup this tool cannot turn into plain Markdown."""
-
-
-def repo_relative(path: Path) -> PurePosixPath:
-    """``path`` relative to the repository; a file elsewhere (tests) counts as in book/."""
-    path = Path(path).resolve()
-    try:
-        return PurePosixPath(path.relative_to(ROOT).as_posix())
-    except ValueError:
-        return PurePosixPath("book") / path.name
 
 
 # --------------------------------------------------------------------------- install cell
@@ -130,85 +120,31 @@ class Labels:
     exercises: dict = field(default_factory=dict)   # label -> title
 
 
-DOLLAR_LABEL = re.compile(r"\$\$(?P<body>[^`$]+?)\$\$[ \t]*\((?P<label>[^()\s]+)\)", re.S)
-MATH_DIRECTIVE_LABEL = re.compile(r"^[ \t]*(`{3,}|:{3,})\{math\}[^\n]*\n(?:[ \t]*:[\w-]+:[^\n]*\n)*?"
-                                  r"[ \t]*:label:[ \t]*(?P<label>\S+)", re.M)
-TARGET = re.compile(r"^\((?P<label>[^()\s]+)\)=[ \t]*$", re.M)
-HEADING = re.compile(r"^#{1,6}[ \t]+(?P<text>.+?)[ \t]*#*[ \t]*$", re.M)
-DIRECTIVE_LABEL = re.compile(
-    r"^[ \t]*(`{3,}|:{3,})\{(?P<name>exercise|exercise-start|figure|solution)\}[ \t]*(?P<arg>[^\n]*)\n"
-    r"(?P<opts>(?:[ \t]*:[\w-]+:[^\n]*\n)*)", re.M)
-
-
-def code_block_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of the ordinary fenced code blocks of ``text``.
-
-    A line scan with a stack: a fence whose info starts with ``{`` opens a directive
-    (its content is scanned further), a bare fence line closes the innermost open
-    fence of the same character and at least the same length, and any other fence
-    opens a code block that runs, unscanned, to its own closing fence.
-    """
-    spans, stack, pos = [], [], 0
-    lines = text.split("\n")
-    offsets = []
-    for line in lines:
-        offsets.append(pos)
-        pos += len(line) + 1
-    i = 0
-    while i < len(lines):
-        m = re.match(r"^[ \t]*(`{3,}|~{3,}|:{3,})(.*)$", lines[i])
-        if not m:
-            i += 1
-            continue
-        fence, info = m.group(1), m.group(2).strip()
-        if not info and stack and stack[-1][0] == fence[0] and len(fence) >= stack[-1][1]:
-            stack.pop()
-            i += 1
-            continue
-        if info.startswith("{") or fence[0] == ":":
-            stack.append((fence[0], len(fence)))
-            i += 1
-            continue
-        # an ordinary code block: find its closing fence
-        j = i + 1
-        while j < len(lines) and not re.match(r"^[ \t]*%s{%d,}[ \t]*$" % (re.escape(fence[0]), len(fence)), lines[j]):
-            j += 1
-        end = offsets[j] + len(lines[j]) if j < len(lines) else len(text)
-        spans.append((offsets[i], end))
-        i = j + 1
-    return spans
-
-
-def strip_code_blocks(text: str) -> str:
-    """Text without its ordinary fenced code blocks (directive fences are kept)."""
-    for start, end in reversed(code_block_spans(text)):
-        text = text[:start] + text[end:]
-    return text
-
-
 def collect_labels(nb) -> Labels:
     labels = Labels()
-    text = "\n\n".join(strip_code_blocks(c.source) for c in nb.cells if c.cell_type == "markdown")
-    eqs = [(m.start(), m.group("label")) for m in DOLLAR_LABEL.finditer(text)]
-    eqs += [(m.start(), m.group("label")) for m in MATH_DIRECTIVE_LABEL.finditer(text)]
-    for number, (_, label) in enumerate(sorted(eqs), start=1):
-        labels.equations[label] = number
-    for m in TARGET.finditer(text):
-        rest = text[m.end():].lstrip("\n")
-        h = HEADING.match(rest)
-        labels.titles[m.group("label")] = h.group("text") if h else m.group("label")
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "markdown":
-            for m in DIRECTIVE_LABEL.finditer(strip_code_blocks(cell.source)):
-                opts = dict(re.findall(r":([\w-]+):[ \t]*([^\n]*)", m.group("opts")))
-                name = opts.get("label") or opts.get("name")
-                if name and m.group("name") == "figure":
-                    labels.figures[name] = index
-                elif name and m.group("name") in ("exercise", "exercise-start"):
-                    labels.exercises[name] = m.group("arg").strip()
         fig = (cell.metadata.get("mystnb") or {}).get("figure") or {}
         if cell.cell_type == "code" and fig.get("name"):
             labels.figures[fig["name"]] = index
+        if cell.cell_type != "markdown":
+            continue
+        blocks = myst.walk(cell.source)
+        for k, block in enumerate(blocks):
+            d = block.directive
+            if block.type == "math_block_label":
+                labels.equations.setdefault(block.token.info, len(labels.equations) + 1)
+            elif d and d.name == "math" and d.options.get("label"):
+                labels.equations.setdefault(d.options["label"], len(labels.equations) + 1)
+            elif block.type == "myst_target":
+                nxt = blocks[k + 1:k + 3]
+                heading = len(nxt) == 2 and nxt[0].type == "heading_open"
+                labels.titles[block.token.content] = nxt[1].token.content if heading else block.token.content
+            elif d and (d.options.get("label") or d.options.get("name")):
+                name = d.options.get("label") or d.options.get("name")
+                if d.name == "figure":
+                    labels.figures[name] = index
+                elif d.name in ("exercise", "exercise-start"):
+                    labels.exercises[name] = d.arg
     return labels
 
 
@@ -219,16 +155,14 @@ def chapter_index() -> dict:
     for md in sorted(bookmeta.BOOK_DIR.rglob("*.md")):
         if "_build" in md.parts:
             continue
-        doc = md.relative_to(ROOT).with_suffix("").as_posix()
+        doc = bookmeta.repo_relative(md).with_suffix("").as_posix()
         text = md.read_text(encoding="utf-8")
-        h = re.search(r"^#[ \t]+(.+)$", text, re.M)
-        title = h.group(1).strip() if h else doc
         try:
             nb = jupytext.reads(text, fmt="md:myst")
             labels = collect_labels(nb)
         except Exception:  # a plain page jupytext cannot read as a notebook
             labels = Labels()
-        out[doc] = (title, labels)
+        out[doc] = (myst.title(text) or doc, labels)
     return out
 
 
@@ -237,29 +171,24 @@ ADMONITIONS = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Impor
                "warning": "Warning", "caution": "Caution", "attention": "Attention",
                "danger": "Danger", "error": "Error", "seealso": "See also"}
 DROP_DIRECTIVES = {"bibliography", "tableofcontents", "toctree", "index"}
-FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,}|:{3,})(?P<info>.*)$")
 ROLE_OR_CODE = re.compile(r"\{(?P<role>[A-Za-z][\w:+-]*)\}(?P<tick>`+)(?P<content>.+?)(?P=tick)"
                           r"|(?P<code>`+).+?(?P=code)", re.S)
 LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\((?P<target>[^()\s]+)(?P<title>\s+\"[^\"]*\")?\)")
 SUBST = re.compile(r"\{\{\s*(?P<name>[\w-]+)\s*\}\}")
-LEFTOVER = [
-    (re.compile(r"\{[A-Za-z][\w:+-]*\}`"), "a MyST role"),
-    (re.compile(r"^[ \t]*(`{3,}|:{3,})\{", re.M), "a MyST directive"),
-    (re.compile(r"^\([^()\s]+\)=[ \t]*$", re.M), "a MyST target"),
-    (re.compile(r"\$\$[ \t]*\([^()\s]+\)"), "an equation label"),
-]
+# Blocks the converter rewrites; the lines between them are text (roles, links, ...).
+SPECIAL = {"fence", "colon_fence", "myst_target", "myst_line_comment", "math_block_label"}
 
 
 class Converter:
     def __init__(self, md_path: Path, nb):
         self.md_path = md_path
-        self.doc = repo_relative(md_path).with_suffix("").as_posix()
+        self.doc = bookmeta.repo_relative(md_path).with_suffix("").as_posix()
         self.labels = collect_labels(nb)
         self.cell_index = 0          # index (in the .md's cells) of the cell being converted
 
     # -- helpers ---------------------------------------------------------------
     def fail(self, message: str):
-        raise ConversionError(f"{repo_relative(self.md_path)}: {message}")
+        raise ConversionError(f"{bookmeta.repo_relative(self.md_path)}: {message}")
 
     def repo_path(self, target: str) -> str:
         """A path relative to the chapter, as a path relative to the repository root."""
@@ -383,90 +312,34 @@ class Converter:
 
     # -- blocks ----------------------------------------------------------------
     def markdown(self, source: str) -> str:
-        def on_labelled(m):
-            body, number = m.group("body"), self.labels.equations[m.group("label")]
-            if "\n" in body:
-                return f"$$\n{body.strip()} \\tag{{{number}}}\n$$"
-            return f"$${body.strip()} \\tag{{{number}}}$$"
-
-        pieces, last = [], 0
-        for start, end in code_block_spans(source):     # leave code blocks alone
-            pieces.append(DOLLAR_LABEL.sub(on_labelled, source[last:start]))
-            pieces.append(source[start:end])
-            last = end
-        pieces.append(DOLLAR_LABEL.sub(on_labelled, source[last:]))
-        source = "".join(pieces)
         lines = source.split("\n")
         out: list[str] = []
         i = 0
-        while i < len(lines):
-            line = lines[i]
-            m = FENCE_OPEN.match(line)
-            if m:
-                fence, info = m.group("fence"), m.group("info").strip()
-                end = self.closing(lines, i, m.group("fence"))
-                body = lines[i + 1:end]
-                dm = re.fullmatch(r"\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)", info)
-                if dm:
-                    out.extend(self.directive(dm.group("name"), dm.group("arg").strip(), body,
-                                              m.group("indent")))
-                elif fence.startswith(":"):
-                    self.fail(f"colon fence without a directive: {line!r}")
-                else:                                   # ordinary code block: untouched
-                    out.extend(lines[i:end + 1])
-                i = end + 1
+        for block in myst.walk(source, nested=False):
+            if block.type not in SPECIAL or block.start < i:
                 continue
-            if TARGET.match(line) or re.match(r"^%( |$)", line):
+            out.append(self.inline("\n".join(lines[i:block.start])))
+            i = block.end
+            d, token = block.directive, block.token
+            if block.type == "math_block_label":
+                body, number = token.content, self.labels.equations[token.info]
+                if "\n" in body:
+                    out.append(f"$$\n{body.strip()} \\tag{{{number}}}\n$$")
+                else:
+                    out.append(f"$${body.strip()} \\tag{{{number}}}$$")
+            elif d is not None:
+                out.extend(self.directive(d))
+            elif block.type == "colon_fence":
+                self.fail(f"colon fence without a directive: {lines[block.start]!r}")
+            elif block.type == "fence":                 # ordinary code block: untouched
+                out.extend(lines[block.start:block.end])
+            elif block.type == "myst_target" and i < len(lines) and not lines[i].strip():
                 i += 1
-                if TARGET.match(line) and i < len(lines) and not lines[i].strip():
-                    i += 1
-                continue
-            # gather a paragraph-ish run of plain lines (roles may span lines)
-            j = i
-            while j < len(lines) and not FENCE_OPEN.match(lines[j]) and not TARGET.match(lines[j]) \
-                    and not re.match(r"^%( |$)", lines[j]):
-                j += 1
-            out.append(self.inline("\n".join(lines[i:j])))
-            i = j
+        out.append(self.inline("\n".join(lines[i:])))
         return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip("\n")
 
-    def closing(self, lines, start, fence) -> int:
-        char, n = fence[0], len(fence)
-        depth = 0
-        for k in range(start + 1, len(lines)):
-            s = lines[k].strip()
-            m = re.fullmatch(re.escape(char) + r"{%d,}(.*)" % n, s)
-            if not m:
-                continue
-            if m.group(1).strip():      # a nested opening fence of the same kind
-                if char == ":" or m.group(1).strip().startswith("{"):
-                    depth += 1
-                continue
-            if depth == 0:
-                return k
-            depth -= 1
-        self.fail(f"unclosed fence {fence!r} opened at line {start + 1} of a cell")
-
-    @staticmethod
-    def options(body: list[str]) -> tuple[dict, list[str]]:
-        opts = {}
-        k = 0
-        if body and body[0].strip() == "---":              # YAML option block
-            import yaml
-            end = next((j for j in range(1, len(body)) if body[j].strip() == "---"), None)
-            if end is not None:
-                opts = yaml.safe_load("\n".join(body[1:end])) or {}
-                k = end + 1
-        while k < len(body):
-            m = re.match(r"^[ \t]*:([\w-]+):[ \t]*(.*)$", body[k])
-            if not m:
-                break
-            opts[m.group(1)] = m.group(2).strip()
-            k += 1
-        return opts, body[k:]
-
-    def directive(self, name: str, arg: str, body: list[str], indent: str) -> list[str]:
-        opts, content = self.options(body)
+    def directive(self, d: myst.Directive) -> list[str]:
+        name, arg, opts, content = d.name, d.arg, d.options, d.body
         inner = self.markdown("\n".join(content)) if content else ""
 
         def quote(title: str, text: str) -> list[str]:
@@ -524,18 +397,13 @@ class Converter:
 # --------------------------------------------------------------------------- notebook
 def check_no_myst_left(md_path: Path, text: str):
     """Fail if MyST-only markup survived the conversion (code is not looked at)."""
-    for start, end in reversed(code_block_spans(text)):
-        text = text[:start] + text[end:]
-    roles = [m for m in ROLE_OR_CODE.finditer(text) if m.group("role")]
-    text = ROLE_OR_CODE.sub(lambda m: "{role}`" if m.group("role") else "", text)
-    if roles:
-        m = roles[0]
-        raise ConversionError(f"{md_path}: a MyST role is left after conversion: {m.group(0)[:80]}")
-    for pattern, what in LEFTOVER:
-        m = pattern.search(text)
-        if m:
-            snippet = text[max(0, m.start() - 40): m.end() + 40].replace("\n", "\\n")
-            raise ConversionError(f"{md_path}: {what} is left after conversion: ...{snippet}...")
+    for block in myst.walk(text):
+        roles = [c for c in block.token.children or [] if c.type == "myst_role"]
+        what = ("a MyST role" if roles else "a MyST directive" if block.directive else
+                {"myst_target": "a MyST target", "math_block_label": "an equation label"}.get(block.type))
+        if what:
+            snippet = "\n".join(text.split("\n")[block.start:block.end])[:120].replace("\n", "\\n")
+            raise ConversionError(f"{md_path}: {what} is left after conversion: {snippet}")
 
 
 def convert(md_path: Path) -> nbformat.NotebookNode:
@@ -566,7 +434,7 @@ def convert(md_path: Path) -> nbformat.NotebookNode:
             cells.append(nbformat.v4.new_raw_cell(cell.source))
     if not installed:
         raise ConversionError(f"{md_path}: a chapter notebook without a code cell")
-    rel = repo_relative(md_path).as_posix()
+    rel = bookmeta.repo_relative(md_path).as_posix()
     for index, cell in enumerate(cells):        # stable ids: regenerating changes nothing
         digest = hashlib.sha1(f"{rel}:{index}:{cell.cell_type}".encode()).hexdigest()[:8]
         cell["id"] = f"c{index:03d}-{digest}"
@@ -617,7 +485,7 @@ def main(argv=None) -> int:
             target.write_text(text, encoding="utf-8")
             print(f"wrote {target.relative_to(ROOT)}")
     if args.check and stale:
-        print("stale notebooks (run: python tools/make_notebooks.py): "
+        print("stale notebooks (run: python -m tools.make_notebooks): "
               + ", ".join(str(p.relative_to(ROOT)) for p in stale), file=sys.stderr)
         return 1
     if not stale:

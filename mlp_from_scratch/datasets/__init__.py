@@ -16,19 +16,14 @@ From a shell: ``python -m mlp_from_scratch.datasets fetch mnist fashion-mnist ci
 prefetches, ``python -m mlp_from_scratch.datasets info`` shows what is where.
 """
 
-from ._cifar import load_cifar10
+from pathlib import Path
+
+from ._cifar import fetch_cifar, load_cifar10
 from ._digits import load_digits
-from ._errors import BadDataFileError, DatasetNotFoundError
-from ._fetch import fetch
+from ._find import BadDataFileError, DatasetNotFoundError
 from ._idx import read_idx, write_idx
-from ._mnist import load_fashion_mnist, load_mnist
-from ._registry import (
-    CIFAR10_CLASSES,
-    DIGITS_CLASSES,
-    FASHION_MNIST_CLASSES,
-    MNIST_CLASSES,
-    class_names,
-)
+from ._mnist import load_fashion_mnist, load_idx_dataset, load_mnist, locate_idx_files
+from ._registry import CIFAR10_CLASSES, DIGITS_CLASSES, FASHION_MNIST_CLASSES, MNIST_CLASSES, canonical_name, class_names
 from ._scaling import DIGITS_MAX_VALUE, scale_minus_one_one, scale_zero_one
 
 __all__ = [
@@ -50,3 +45,35 @@ __all__ = [
     "BadDataFileError",
     "DatasetNotFoundError",
 ]
+
+
+def fetch(name: str, data_dir: str | Path | None = None) -> list[Path]:
+    """Make sure a dataset is available and intact, downloading it if needed.
+
+    Finds the files like the loader does (downloading missing ones into the cache),
+    then loads them once, which verifies every hash.
+
+    Parameters
+    ----------
+    name : str
+        ``"mnist"``, ``"fashion-mnist"``, ``"cifar10"`` or ``"digits"``.
+    data_dir : str or pathlib.Path, optional
+        Folder searched first, as for the loaders.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The verified files (for CIFAR-10 the batch folder or archive; for digits,
+        which ships with scikit-learn, an empty list).
+    """
+    key = canonical_name(name)
+    if key == "digits":
+        load_digits()
+        return []
+    if key == "cifar10":
+        location = fetch_cifar(data_dir)[1]
+        load_cifar10(data_dir)
+        return [location]
+    paths = locate_idx_files(key, data_dir)
+    load_idx_dataset(key, data_dir, download=False)
+    return list(paths.values())

@@ -9,12 +9,38 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import sys
+from pathlib import Path
 
-from ._errors import DatasetNotFoundError
-from ._fetch import fetch, info_lines
+from . import DatasetNotFoundError, fetch
+from ._find import DATA_DIR_VARIABLE, describe_places, search_places, user_cache_dir
+from ._registry import DATASETS, CifarDataset
 
 DATASET_NAMES = ("mnist", "fashion-mnist", "cifar10", "digits")
+
+
+def info_lines(data_dir: str | Path | None = None) -> list[str]:
+    """Describe where each dataset is looked for and what is there (no verification)."""
+    have = {module: importlib.util.find_spec(module) is not None for module in ("pooch", "tqdm", "sklearn")}
+    lines = [
+        f"{DATA_DIR_VARIABLE} = {os.environ.get(DATA_DIR_VARIABLE) or '(not set)'}",
+        f"user cache = {user_cache_dir()}",
+        "downloads: " + ("possible (pooch installed)" if have["pooch"] else "impossible: pooch is not installed"),
+        f"progress bars: {'yes' if have['tqdm'] else 'no (tqdm not installed)'}",
+        f"digits: {'bundled with scikit-learn' if have['sklearn'] else 'unavailable: scikit-learn not installed'}",
+    ]
+    for key, spec in DATASETS.items():
+        if isinstance(spec, CifarDataset):
+            wanted = [spec.archive_name, spec.batch_dir]
+        else:
+            wanted = [n for file in spec.files.values() for n in (file.name, file.name.removesuffix(".gz"))]
+        lines += ["", f"{spec.title} ({key}), searched in this order:"]
+        places = search_places(spec.folder, spec.system_dirs, data_dir)
+        lines += [f"  - {line}" for line in describe_places(places, wanted) if not line.startswith("$")]
+        lines.append(f"  then download from: {', '.join(spec.mirrors)}")
+    return lines
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-Split = tuple[np.ndarray, np.ndarray]
+from ._registry import Split
 
 
 def split_indices(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -14,8 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._errors import GENERIC_ADVICE, BadDataFileError
-from ._files import read_content
+from ._find import BadDataFileError, read_content
 
 # IDX type code -> dtype as stored (big-endian).
 IDX_DTYPES = {
@@ -37,46 +36,23 @@ class IdxHeader(NamedTuple):
     offset: int
 
 
-def parse_idx_header(content: bytes, path: str | Path = "<bytes>", advice: str = GENERIC_ADVICE) -> IdxHeader:
-    """Validate the header of decompressed IDX content against the content's length.
+def parse_idx_header(content: bytes, path: str | Path = "<bytes>") -> IdxHeader:
+    """The header of decompressed IDX ``content``, validated against the content's length.
 
-    Parameters
-    ----------
-    content : bytes
-        The whole decompressed file.
-    path : str or pathlib.Path
-        The file, for error messages.
-    advice : str
-        What the reader should do, appended to error messages.
-
-    Returns
-    -------
-    IdxHeader
-        The stored dtype, the shape and the byte offset of the data.
-
-    Raises
-    ------
-    BadDataFileError
-        On a wrong magic number, an unknown type code, a header cut short, or data
-        shorter or longer than the header declares.
+    Raises :class:`BadDataFileError` on a wrong magic number, an unknown type code, a
+    header cut short, or data shorter or longer than the header declares.
     """
     if len(content) < 4 or content[:2] != b"\0\0":
         found = content[:4].hex(" ")
-        raise BadDataFileError(
-            path,
-            f"not an IDX file: wrong magic number (expected 00 00 <type> <ndim>, found {found})",
-            advice,
-        )
+        raise BadDataFileError(path, f"not an IDX file: wrong magic number (expected 00 00 <type> <ndim>, found {found})")
     type_code, ndim = content[2], content[3]
     if type_code not in IDX_DTYPES:
-        raise BadDataFileError(path, f"not an IDX file: unknown IDX data type code 0x{type_code:02x}", advice)
+        raise BadDataFileError(path, f"not an IDX file: unknown IDX data type code 0x{type_code:02x}")
     if ndim == 0:
-        raise BadDataFileError(path, "not an IDX file: its header declares 0 dimensions", advice)
+        raise BadDataFileError(path, "not an IDX file: its header declares 0 dimensions")
     offset = 4 + 4 * ndim
     if len(content) < offset:
-        raise BadDataFileError(
-            path, f"truncated inside its header ({len(content)} bytes, the header needs {offset})", advice
-        )
+        raise BadDataFileError(path, f"truncated inside its header ({len(content)} bytes, the header needs {offset})")
     shape = struct.unpack(f">{ndim}I", content[4:offset])
     dtype = IDX_DTYPES[type_code]
     expected = math.prod(shape) * dtype.itemsize
@@ -85,16 +61,12 @@ def parse_idx_header(content: bytes, path: str | Path = "<bytes>", advice: str =
         raise BadDataFileError(
             path,
             f"truncated: its header declares shape {shape}, i.e. {expected:,} bytes of data, "
-            f"but only {actual:,} bytes follow",
-            advice,
-        )
+            f"but only {actual:,} bytes follow")
     if actual > expected:
         raise BadDataFileError(
             path,
             f"{actual - expected:,} extra bytes follow the {expected:,} bytes of data its header "
-            f"declares (shape {shape})",
-            advice,
-        )
+            f"declares (shape {shape})")
     return IdxHeader(dtype, shape, offset)
 
 
@@ -137,22 +109,9 @@ def read_idx(path: str | Path) -> np.ndarray:
 
 
 def write_idx(path: str | Path, array: np.ndarray, *, compress: bool | None = None) -> Path:
-    """Write an array as an IDX file, the inverse of :func:`read_idx`.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        Where to write.
-    array : array_like
-        Values of one of the IDX dtypes: uint8, int8, int16, int32, float32, float64.
-    compress : bool, optional
-        Gzip the file. By default, only if ``path`` ends in ``.gz``.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``.
-    """
+    """Write ``array`` (uint8, int8, int16, int32, float32 or float64) as an IDX file, the
+    inverse of :func:`read_idx`; gzip it if ``compress``, by default if ``path`` ends in
+    ``.gz``. Returns ``path``."""
     path = Path(path)
     array = np.asarray(array)
     type_code = _TYPE_CODES.get(array.dtype.newbyteorder("="))

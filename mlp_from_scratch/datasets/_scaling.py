@@ -33,8 +33,7 @@ def _scaled(X, max_value: int, dtype, transform) -> np.ndarray:
     raise ValueError(f"pixel arrays must hold integers or floats, not {X.dtype}")
 
 
-def scale_zero_one(X, *, max_value: int = 255, dtype=np.float32) -> np.ndarray:
-    """Scale raw pixels to [0, 1]: ``x / max_value``.
+_SCALE_DOC = """Scale raw pixels to {interval}: ``{formula}``.
 
     Parameters
     ----------
@@ -49,7 +48,7 @@ def scale_zero_one(X, *, max_value: int = 255, dtype=np.float32) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        New array of the same shape as ``X``.
+        New array of the same shape as ``X``{ends}.
 
     Raises
     ------
@@ -58,38 +57,21 @@ def scale_zero_one(X, *, max_value: int = 255, dtype=np.float32) -> np.ndarray:
 
     Examples
     --------
-    >>> scale_zero_one(np.array([0, 51, 255], dtype=np.uint8))
-    array([0. , 0.2, 1. ], dtype=float32)
+    {example}
     """
+
+
+def scale_zero_one(X, *, max_value: int = 255, dtype=np.float32) -> np.ndarray:
     return _scaled(X, max_value, dtype, lambda x: x / max_value)
 
 
 def scale_minus_one_one(X, *, max_value: int = 255, dtype=np.float32) -> np.ndarray:
-    """Scale raw pixels to [-1, 1]: ``(x / max_value - 0.5) * 2``.
-
-    Parameters
-    ----------
-    X : array_like
-        Raw pixels, e.g. the ``uint8`` arrays of :func:`load_mnist`.
-    max_value : int, default 255
-        The brightest pixel value: 255 for 8-bit images, 16 for
-        :func:`load_digits` (:data:`DIGITS_MAX_VALUE`).
-    dtype : numpy dtype, default numpy.float32
-        Floating-point type of the result, e.g. ``numpy.float64``.
-
-    Returns
-    -------
-    numpy.ndarray
-        New array of the same shape as ``X``; 0 maps to -1 and ``max_value`` to 1.
-
-    Raises
-    ------
-    ValueError
-        If integer pixels fall outside ``0 .. max_value`` or ``dtype`` is not a float type.
-
-    Examples
-    --------
-    >>> scale_minus_one_one(np.array([0, 255], dtype=np.uint8), dtype=np.float64)
-    array([-1.,  1.])
-    """
     return _scaled(X, max_value, dtype, lambda x: (x / max_value - 0.5) * 2)
+
+
+scale_zero_one.__doc__ = _SCALE_DOC.format(
+    interval="[0, 1]", formula="x / max_value", ends="",
+    example=">>> scale_zero_one(np.array([0, 51, 255], dtype=np.uint8))\n    array([0. , 0.2, 1. ], dtype=float32)")
+scale_minus_one_one.__doc__ = _SCALE_DOC.format(
+    interval="[-1, 1]", formula="(x / max_value - 0.5) * 2", ends="; 0 maps to -1 and ``max_value`` to 1",
+    example=">>> scale_minus_one_one(np.array([0, 255], dtype=np.uint8), dtype=np.float64)\n    array([-1.,  1.])")

@@ -32,7 +32,6 @@ import hashlib
 import os
 import re
 import shutil
-import sys
 from pathlib import Path
 
 from docutils import nodes
@@ -41,8 +40,7 @@ from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-import bookmeta  # noqa: E402
+from tools import bookmeta
 
 LOGGER = logging.getLogger(__name__)
 MATHJAX_SRC = bookmeta.ROOT / "node_modules" / "mathjax" / "es5"
