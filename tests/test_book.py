@@ -211,16 +211,12 @@ def test_no_result_numbers_typed_into_prose(page):
     ) + "\nglue these numbers, or allow a fixed fact with `% allow-numbers: N  # reason`"
 
 
-def test_number_words_report():
-    """Number words stating measured ratios or counts ("twenty times", "twice as fast",
-    "a little under $710$"): listed here until the chapters are clean of them; then add
-    "number-word" to prose_numbers.ENFORCED and this test fails on any."""
+def test_no_number_words():
+    """No number word states a measured ratio or count ("twenty times", "twice as fast",
+    "a little under $710$"): such numbers are glued, or allowed as facts on their page."""
     found = [f"{rel(page)}:{f.line}: {f.token!r}" for page in PAGES
              for f in prose_numbers.typed_numbers(page, {"number-word"})]
-    if "number-word" in prose_numbers.ENFORCED:
-        assert not found, "\n".join(found)
-    elif found:
-        pytest.xfail(f"{len(found)} number word(s) not yet glued: " + "; ".join(found))
+    assert not found, "\n".join(found)
 
 
 def typed(tmp_path, text, kinds=prose_numbers.ENFORCED):
