@@ -271,6 +271,7 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
             lr = schedule.epoch_rate(epoch - 1)
             history.learning_rate.append(lr)
             order = net.rng.permutation(N) if shuffle else np.arange(N)
+            params = net.weights + net.biases  # updated in place by the optimiser
             loss_sum, n_correct, n_seen = 0.0, 0, 0
             for start in range(0, N, batch_size):
                 idx = order[start:start + batch_size]
@@ -290,7 +291,7 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
                 n_correct += int(np.count_nonzero(predicted == yb))
                 n_seen += len(idx)
                 dW, db = net.backward(activations, yb)
-                opt.step(net.weights + net.biases, dW + db, lr, decay)
+                opt.step(params, dW + db, lr, decay)
                 steps += 1
                 if schedule.needs_step_loss or record_steps:
                     if record_steps:
