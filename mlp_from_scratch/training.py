@@ -21,6 +21,13 @@ Deviations from the API contract (API-CONTRACT.md, issue 11):
   False for the biases), and it may overwrite the gradient arrays it is given.
 * A callback is a :class:`Callback` or a plain function ``f(net, epoch, history)``
   called after every epoch (``epoch`` 1-based); a true return value stops training.
+
+Additions the contract does not name: ``mlp_from_scratch.train`` is re-exported;
+``MLP.check_inputs`` (formerly the private ``_inputs``), ``MLP.data_loss_sum`` and
+``MLP.rng`` (formerly ``_rng``) are public because this module uses them;
+``forward_pass`` returns an :class:`~mlp_from_scratch.network.Activations` list
+whose ``dropped`` holds the dropout masks; ``losses.LOSSES`` is keyed by
+``(output, loss)`` pairs.
 """
 
 from __future__ import annotations
