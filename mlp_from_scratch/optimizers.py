@@ -59,6 +59,42 @@ def _check_eps(value):
     return float(value)
 
 
+_AXPY_MIN_SIZE = 4096  # smaller arrays: two NumPy passes are cheaper than calling BLAS
+_AXPY = None  # dtype -> BLAS axpy (y += a x in one pass), looked up at the first SGD step
+
+
+def _blas_axpy():
+    global _AXPY
+    if _AXPY is None:
+        try:
+            from scipy.linalg.blas import daxpy, saxpy
+        except ImportError:  # scipy is optional: NumPy's two passes then
+            _AXPY = {}
+        else:
+            _AXPY = {np.dtype(np.float32): saxpy, np.dtype(np.float64): daxpy}
+    return _AXPY
+
+
+def subtract_scaled(theta, g, eta):
+    """theta <- theta - eta g, in place; ``g`` may be overwritten.
+
+    Large arrays: with SciPy, one pass of BLAS ``axpy`` over contiguous arrays (as
+    fast as the plain ``theta -= g``). Otherwise, and for small arrays, where the
+    call of ``axpy`` costs more than a pass, ``g *= eta`` then ``theta -= g``,
+    which allocates nothing either.
+    """
+    if theta.size >= _AXPY_MIN_SIZE and g.dtype == theta.dtype:
+        axpy = _blas_axpy().get(theta.dtype)
+    else:
+        axpy = None
+    if axpy is not None and theta.flags.c_contiguous and g.flags.c_contiguous:
+        out = axpy(g.reshape(-1), theta.reshape(-1), a=-eta)
+        if np.may_share_memory(out, theta):  # updated in place, as expected
+            return
+    g *= eta
+    theta -= g
+
+
 class Optimizer:
     """Base class: per-array state and one :meth:`step`.
 
@@ -118,13 +154,23 @@ class Optimizer:
 class SGD(Optimizer):
     """Plain (stochastic) gradient descent: theta <- theta - eta g_t.
 
-    As ``torch.optim.SGD(lr=eta)``. No state. The gradient array is scaled by eta in
-    place and then subtracted, so a step allocates nothing.
+    As ``torch.optim.SGD(lr=eta)``. No state. A step allocates nothing: it is one
+    BLAS ``axpy`` per array (see :func:`subtract_scaled`).
     """
 
+    def step(self, params, grads, learning_rate, decay=None):
+        # the base class's loop without its per-array state: the cheapest possible step
+        if len(params) != len(grads):
+            raise ValueError(f"params and grads must have the same length; got {len(params)} and {len(grads)}")
+        self.t += 1
+        eta = float(learning_rate)
+        for theta, g in zip(params, grads):
+            if theta.shape != g.shape:
+                raise ValueError(f"a gradient of shape {g.shape} was given for a parameter of shape {theta.shape}")
+            subtract_scaled(theta, g, eta)
+
     def _update(self, theta, g, state, eta, decay):
-        g *= eta
-        theta -= g
+        subtract_scaled(theta, g, eta)
 
 
 class Momentum(Optimizer):
