@@ -17,7 +17,10 @@ import time
 import numpy as np
 
 from .activations import HIDDEN_ACTIVATIONS
-from .network import MLP, TrainingDivergedError
+from .network import MLP
+from .schedules import StepDecay
+from .training import TrainingDivergedError
+from .training import train as fit
 
 __all__ = ["build_parser", "load_dataset", "main", "DatasetUnavailableError"]
 
@@ -176,16 +179,8 @@ def _epoch_line(epoch, epochs, history, lr, seconds):
     return line + f"  ({seconds:.2f} s)"
 
 
-def _merge(total, part):
-    """Append one epoch's History to the running one."""
-    for key, values in vars(part).items():
-        getattr(total, key).extend(values)
-
-
 def train(args, out=None):
     """Run the ``train`` command; returns (network, history, test accuracy)."""
-    from .network import History
-
     out = sys.stdout if out is None else out  # looked up now: notebooks and pytest replace it
 
     (X_train, y_train), (X_test, y_test) = load_dataset(
@@ -200,20 +195,17 @@ def train(args, out=None):
           f"validation, {len(X_test)} test examples; pixels in {SCALES[args.scale]}", file=out)
     print(f"network {net.layer_sizes}, {net.n_parameters} parameters, {args.activation} hidden "
           f"units, {args.dtype}", file=out)
-    history = History()
-    for epoch in range(args.epochs):  # one epoch per call, to report as we go
-        lr = args.lr * args.decay ** epoch
-        start = time.perf_counter()
-        try:
-            part = net.fit(X_fit, y_fit, epochs=1, learning_rate=lr, batch_size=args.batch_size,
-                           validation_data=validation, progress=False)
-        except TrainingDivergedError:  # its message counts epochs of this one-epoch call
-            raise TrainingDivergedError(
-                f"the training loss became NaN or infinite in epoch {epoch + 1}; the learning "
-                f"rate {lr:g} is probably too large: try a smaller one (e.g. a tenth)") from None
-        _merge(history, part)
-        print(_epoch_line(epoch + 1, args.epochs, history, lr, time.perf_counter() - start),
+    clock = [time.perf_counter()]
+
+    def report(net, epoch, history):  # one line per epoch, as training goes
+        now = time.perf_counter()
+        print(_epoch_line(epoch, args.epochs, history, history.learning_rate[-1], now - clock[0]),
               file=out, flush=True)
+        clock[0] = now
+
+    history = fit(net, X_fit, y_fit, epochs=args.epochs, learning_rate=args.lr,
+                  batch_size=args.batch_size, validation_data=validation,
+                  lr_schedule=StepDecay(args.decay), callbacks=[report], progress=False)
     test_accuracy = net.score(X_test, y_test)
     print(f"test accuracy: {test_accuracy:.4f} ({round(test_accuracy * len(X_test))}/{len(X_test)})",
           file=out)

@@ -103,7 +103,7 @@ def test_a_diverging_run_exits_1_naming_the_epoch(capsys):
     code = cli.main(["train", "--activation", "identity", "--lr", "1e6", "--epochs", "3", "--no-plot"])
     assert code == 1
     err = capsys.readouterr().err
-    assert "training diverged" in err and "in epoch 1;" in err and "smaller" in err
+    assert "training diverged" in err and "in epoch 1 (step" in err and "smaller" in err
 
 
 def test_missing_dataset_module_is_a_clear_error(capsys, monkeypatch):
