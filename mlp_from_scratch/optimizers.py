@@ -59,6 +59,38 @@ def _check_eps(value):
     return float(value)
 
 
+_AXPY = None  # dtype -> BLAS axpy (y += a x in one pass), looked up at the first SGD step
+
+
+def _blas_axpy():
+    global _AXPY
+    if _AXPY is None:
+        try:
+            from scipy.linalg.blas import daxpy, saxpy
+        except ImportError:  # scipy is optional: NumPy's two passes then
+            _AXPY = {}
+        else:
+            _AXPY = {np.dtype(np.float32): saxpy, np.dtype(np.float64): daxpy}
+    return _AXPY
+
+
+def subtract_scaled(theta, g, eta):
+    """theta <- theta - eta g, in place; ``g`` may be overwritten.
+
+    With SciPy, one pass of BLAS ``axpy`` over contiguous arrays (as fast as the
+    plain ``theta -= g``); otherwise ``g *= eta`` then ``theta -= g``, which
+    allocates nothing either.
+    """
+    axpy = _blas_axpy().get(theta.dtype)
+    if (axpy is not None and g.dtype == theta.dtype and theta.size
+            and theta.flags.c_contiguous and g.flags.c_contiguous):
+        out = axpy(g.reshape(-1), theta.reshape(-1), a=-eta)
+        if np.may_share_memory(out, theta):  # updated in place, as expected
+            return
+    g *= eta
+    theta -= g
+
+
 class Optimizer:
     """Base class: per-array state and one :meth:`step`.
 
@@ -118,13 +150,12 @@ class Optimizer:
 class SGD(Optimizer):
     """Plain (stochastic) gradient descent: theta <- theta - eta g_t.
 
-    As ``torch.optim.SGD(lr=eta)``. No state. The gradient array is scaled by eta in
-    place and then subtracted, so a step allocates nothing.
+    As ``torch.optim.SGD(lr=eta)``. No state. A step allocates nothing: it is one
+    BLAS ``axpy`` per array (see :func:`subtract_scaled`).
     """
 
     def _update(self, theta, g, state, eta, decay):
-        g *= eta
-        theta -= g
+        subtract_scaled(theta, g, eta)
 
 
 class Momentum(Optimizer):

@@ -171,3 +171,14 @@ def test_mismatched_arguments_are_rejected():
     opt.step([np.zeros(2)], [np.ones(2)], 0.1)
     with pytest.raises(ValueError, match="reset"):
         opt.step([np.zeros(2), np.zeros(2)], [np.ones(2), np.ones(2)], 0.1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sgd_updates_views_and_contiguous_arrays_alike(dtype):
+    # the one-pass BLAS route needs contiguous arrays; views must still be updated in place
+    base = np.arange(12, dtype=dtype).reshape(3, 4)
+    views = [base.copy(), base.copy().T, base.copy()[:, ::2], np.zeros(0, dtype=dtype)]
+    expected = [v - dtype(0.5) * np.ones_like(v) for v in views]
+    SGD().step(views, [np.ones_like(v) for v in views], 0.5)
+    for v, e in zip(views, expected):
+        np.testing.assert_array_equal(v, e)
