@@ -127,10 +127,11 @@ class MLP:
         self.loss_name = loss
         self._f = check_choice("hidden activation", hidden, HIDDEN_ACTIVATIONS)
         self._F = check_choice("output", output, OUTPUT_ACTIVATIONS)
-        if output not in check_choice("loss", loss, LOSSES).outputs:
+        check_choice("loss", loss, {name: None for _, name in LOSSES})
+        if (output, loss) not in LOSSES:
             raise ValueError(
                 f"loss {loss!r} cannot follow output {output!r}; it works with outputs "
-                f"{', '.join(map(repr, LOSSES[loss].outputs))}"
+                f"{', '.join(repr(o) for o, name in LOSSES if name == loss)}"
             )
         for name, value in (("l1", l1), ("l2", l2)):
             if not (isinstance(value, numbers.Real) and np.isfinite(value) and value >= 0):
