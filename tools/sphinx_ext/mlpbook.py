@@ -41,6 +41,7 @@ from sphinx import addnodes
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
 from sphinx.transforms import SphinxTransform
+from sphinx.util import texescape
 from sphinx.util.docutils import SphinxDirective
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -193,7 +194,10 @@ class CiteThisChapter(SphinxTransform):
         if chapter is None or not chapter.children or not isinstance(chapter[0], nodes.title):
             return
         title = chapter[0].astext()
-        labels = [i for i in chapter["ids"] if i not in {nodes.make_id(n) for n in chapter["names"]}]
+        # the anchor: the chapter's label, ``(ch-forward-pass)=``, an explicit target
+        labels = [self.document.nameids.get(n) for n in chapter["names"]
+                  if self.document.nametypes.get(n)]
+        labels = [i for i in labels if i in chapter["ids"]]
         anchor = labels[0] if labels else (chapter["ids"][0] if chapter["ids"] else None)
         env.note_dependency(str(bookmeta.CITATION))
         env.note_dependency(str(bookmeta.VERSION_FILE))
@@ -375,8 +379,28 @@ def on_builder_inited_latex(app):
     back the configured value, so that the LaTeX build reuses the HTML build's
     environment and execution (and vice versa).
     """
-    if app.builder.format == "latex":
-        app.config.numfig_secnum_depth = app.mlpbook_numfig_secnum_depth
+    if app.builder.format != "latex":
+        return
+    app.config.numfig_secnum_depth = app.mlpbook_numfig_secnum_depth
+    # sphinx-jupyterbook-latex prints the root page (the preface) after the table of
+    # contents without its title: give it an unnumbered chapter heading, a line in the
+    # table of contents and running heads. (The LaTeX builder has copied latex_elements
+    # into its context by now.)
+    # The title page gives the release date (CITATION.cff), not the day of the build.
+    app.builder.context["date"] = str(bookmeta.citation().get("date-released", ""))
+    root = app.config.root_doc
+    if root in app.env.titles:
+        title = app.env.titles[root].astext()
+    else:
+        source = Path(app.srcdir) / f"{root}.md"
+        heads = [ln[2:].strip() for ln in source.read_text(encoding="utf-8").splitlines()
+                 if ln.startswith("# ")] if source.exists() else []
+        title = heads[0] if heads else ""
+    if title:
+        tex = texescape.escape(title)
+        app.builder.context["tableofcontents"] += (
+            f"\n\\chapter*{{{tex}}}\\addcontentsline{{toc}}{{chapter}}{{{tex}}}"
+            f"\\markboth{{{tex}}}{{{tex}}}\n")
 
 
 def on_builder_inited(app):
