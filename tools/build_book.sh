@@ -112,17 +112,18 @@ if [ "$PDF" = 1 ]; then
     grep -a "updating environment" "$latex_log" >&2 || true
     exit 1
   fi
-  pdf="$(ls "$ROOT"/_build/latex/*.tex | head -1)"; pdf="${pdf%.tex}.pdf"
-  # latexmk runs xelatex until the cross-references settle (nonstop: an error ends it)
-  if ! LATEXOPTS="-interaction=nonstopmode -halt-on-error" \
-       make -C "$ROOT/_build/latex" all-pdf > "$ROOT/_build/latex/latexmk.log" 2>&1 < /dev/null; then
+  tex="$(cd "$ROOT/_build/latex" && ls *.tex | head -1)"; pdf="${tex%.tex}.pdf"
+  # latexmk (as in Sphinx's Makefile there; its latexmkrc selects xelatex) reruns xelatex
+  # until the cross-references settle; nonstop mode, so that an error ends it.
+  if ! (cd "$ROOT/_build/latex" && LATEXOPTS="-interaction=nonstopmode -halt-on-error" \
+        latexmk -pdf -dvi- -ps- "$tex" > latexmk.log 2>&1 < /dev/null); then
     grep -a -A5 "^!" "$ROOT/_build/latex/latexmk.log" >&2 || tail -40 "$ROOT/_build/latex/latexmk.log" >&2
     echo "xelatex failed: see _build/latex/latexmk.log and _build/latex/*.log" >&2
     exit 1
   fi
-  cp "$pdf" "$ROOT/_build/html/"
+  cp "$ROOT/_build/latex/$pdf" "$ROOT/_build/html/"
   pdf_done=$(date +%s)
-  echo "== PDF in $((pdf_done - built)) s: $ROOT/_build/html/$(basename "$pdf")"
+  echo "== PDF in $((pdf_done - built)) s: $ROOT/_build/html/$pdf"
 fi
 
 if [ "$CHECK" = 1 ]; then
