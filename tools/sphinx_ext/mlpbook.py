@@ -10,6 +10,16 @@ It keeps one source of truth for the facts the site shows, and serves MathJax lo
 - ``{book-install}`` directive: the ``pip install`` command of this release.
 - ``{book-citation}`` directive: the BibTeX (``:format: bibtex``) or a plain-text
   citation (``:format: text``) built from CITATION.cff.
+- "Cite this chapter": every chapter page (all pages of the toc but the root and
+  ``mlpbook_cite_exclude``) ends with a section holding the BibTeX entry of that
+  chapter of this release (``chapter_bibtex_entry``), added at read time by the
+  ``CiteThisChapter`` transform, so it is in the page's contents, the site and the PDF.
+- the PDF of the book (``tools/build_book.sh --pdf``): LaTeX settings
+  (``on_config_inited_latex``: Sphinx's manual class instead of jupyterBook.cls, which
+  needs texlive-fonts-extra), an environment the LaTeX build can reuse from the HTML
+  build without executing anything again (``on_builder_inited_latex``), the preface's
+  heading and the release date; with ``MLPBOOK_PDF=1`` every page links the PDF
+  ("Download PDF" at the foot of the left sidebar, "Book (PDF)" in the download menu).
 - the footer (licences, version), with links built from ``repository.url``.
 - MathJax: copies the npm package ``mathjax`` (``node_modules/mathjax/es5``, run
   ``npm ci`` first) into ``_build/html/_static/mathjax``; ``mathjax_path`` in
@@ -300,7 +310,7 @@ def on_config_inited(app, config):
     theme["extra_footer"] = footer
     # "Download PDF" on every page (when the build makes the PDF: pdf_enabled): a link
     # at the foot of the left sidebar (templates/book-pdf-link.html) and an entry
-    # "Book (PDF)" in the download menu of the page header (on_html_page_context).
+    # "Book (PDF)" in the download menu of the page header (add_pdf_header_button).
     if pdf_enabled():
         config.html_context = {**(config.html_context or {}), "mlpbook_pdf": pdf_name()}
         theme["primary_sidebar_end"] = ["book-pdf-link.html"]
@@ -382,12 +392,12 @@ def on_builder_inited_latex(app):
     if app.builder.format != "latex":
         return
     app.config.numfig_secnum_depth = app.mlpbook_numfig_secnum_depth
-    # sphinx-jupyterbook-latex prints the root page (the preface) after the table of
-    # contents without its title: give it an unnumbered chapter heading, a line in the
-    # table of contents and running heads. (The LaTeX builder has copied latex_elements
-    # into its context by now.)
+    # (The LaTeX builder has copied latex_elements into its context by now.)
     # The title page gives the release date (CITATION.cff), not the day of the build.
     app.builder.context["date"] = str(bookmeta.citation().get("date-released", ""))
+    # sphinx-jupyterbook-latex prints the root page (the preface) after the table of
+    # contents without its title: give it an unnumbered chapter heading, a line in the
+    # table of contents and running heads.
     root = app.config.root_doc
     if root in app.env.titles:
         title = app.env.titles[root].astext()
