@@ -121,6 +121,11 @@ if [ "$PDF" = 1 ]; then
     echo "xelatex failed: see _build/latex/latexmk.log and _build/latex/*.log" >&2
     exit 1
   fi
+  missing="$(grep -a "Missing character" "$ROOT/_build/latex/${tex%.tex}.log" | sort | uniq -c || true)"
+  if [ -n "$missing" ]; then
+    echo "warning: glyphs the PDF's fonts lack (map them in LATEX_PREAMBLE, tools/sphinx_ext/mlpbook.py):"
+    echo "$missing"
+  fi
   cp "$ROOT/_build/latex/$pdf" "$ROOT/_build/html/"
   pdf_done=$(date +%s)
   echo "== PDF in $((pdf_done - built)) s: $ROOT/_build/html/$pdf"

@@ -347,6 +347,10 @@ def on_config_inited(app, config):
 LATEX_PREAMBLE = r"""
 % --- tools/sphinx_ext/mlpbook.py: what jupyterBook.cls gave, without bbm ---
 \usepackage[strict]{changepage}
+% Characters of code and outputs that FreeMono lacks (xelatex would drop them: the log
+% says "Missing character"; tools/build_book.sh --pdf lists any that remain).
+\usepackage{newunicodechar}
+\newunicodechar{ᵀ}{\textsuperscript{T}}
 % The toc's captions are the parts, and already say "Part I: Derivations": no
 % "Part II" above them (the first caption, "Getting started", is no numbered part).
 \addto\captionsenglish{\renewcommand{\partname}{}}
