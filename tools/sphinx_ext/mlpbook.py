@@ -351,6 +351,7 @@ LATEX_PREAMBLE = r"""
 % says "Missing character"; tools/build_book.sh --pdf lists any that remain).
 \usepackage{newunicodechar}
 \newunicodechar{ᵀ}{\textsuperscript{T}}
+\newunicodechar{ᵗ}{\textsuperscript{t}}
 % The toc's captions are the parts, and already say "Part I: Derivations": no
 % "Part II" above them (the first caption, "Getting started", is no numbered part).
 \addto\captionsenglish{\renewcommand{\partname}{}}
