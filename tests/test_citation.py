@@ -15,14 +15,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
+# The Sphinx builds below load the extension as jupyter-book does: the top-level module
+# ``mlpbook`` from tools/sphinx_ext (the one imported here, so monkeypatches reach it).
 sys.path.insert(0, str(ROOT / "tools" / "sphinx_ext"))
-
-import bookmeta  # noqa: E402
 
 pytest.importorskip("sphinx")
 pybtex = pytest.importorskip("pybtex.database")
 import mlpbook  # noqa: E402
+
+bookmeta = mlpbook.bookmeta  # the facts module the extension itself reads
 
 SAMPLE = "book/derivations/forward-pass"
 

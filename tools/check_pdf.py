@@ -1,6 +1,6 @@
 """Check the PDF of the book (made by ``bash tools/build_book.sh --pdf``; run by .ci/run).
 
-    python tools/check_pdf.py [PDF] [--min-pages N]
+    python -m tools.check_pdf [PDF] [--min-pages N]        # from the repository root
 
 PDF defaults to ``_build/html/<name>.pdf`` (the copy the site links; the name is
 ``latex.latex_documents.targetname`` of _config.yml). Needs poppler-utils (``pdfinfo``,
@@ -23,8 +23,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import bookmeta  # noqa: E402
+from tools import bookmeta
 
 # The whole book is about 200 pages; a PDF with fewer than this lost chapters or outputs.
 MIN_PAGES = 100
