@@ -3,6 +3,7 @@
 #
 #   bash tools/build_book.sh                # venv + pinned deps + npm assets, then a full build
 #   bash tools/build_book.sh --check        # ... and the browser test (tools/check_site.py)
+#   bash tools/build_book.sh --pdf          # ... and the PDF of the whole book (TeX Live, below)
 #   bash tools/build_book.sh --cache        # reuse outputs of unchanged chapters (local use only)
 #   bash tools/build_book.sh --no-install   # use the venv as it is
 #   bash tools/build_book.sh --no-torch     # do not install PyTorch
@@ -13,7 +14,13 @@
 # mode, and torch==2.13.0 (CPU). `npm ci` brings MathJax (served by the site itself) and
 # axe-core (accessibility test). Every chapter executes at every build (`--all`, and
 # execute_notebooks: force in _config.yml); a failing cell or any Sphinx warning fails
-# the build. The kernels inherit the caller's environment (MLP_DATA_DIR, thread settings
+# the build. With --pdf, the LaTeX builder then writes the same book from the environment
+# the HTML build left in _build/.doctrees (no chapter executes twice: the script fails if
+# one would), xelatex (latexmk) makes _build/latex/mlp-from-scratch.pdf, and a copy goes
+# to _build/html/, where every page links it ("Download PDF"). The PDF needs Debian's
+#   latexmk texlive-xetex texlive-latex-recommended texlive-latex-extra
+#   texlive-fonts-recommended fonts-freefont-otf     (and poppler-utils for tools/check_pdf.py)
+# The kernels inherit the caller's environment (MLP_DATA_DIR, thread settings
 # such as OPENBLAS_NUM_THREADS, ...). The result is _build/html: serve it with
 #   python3 -m http.server -d _build/html --bind 127.0.0.1 8000
 # and open http://127.0.0.1:8000/ .
@@ -22,12 +29,13 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${BOOK_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
-INSTALL=1 TORCH=1 CHECK=0 CACHE=0 BUILD=1
+INSTALL=1 TORCH=1 CHECK=0 CACHE=0 BUILD=1 PDF=0
 for arg in "$@"; do
   case "$arg" in
     --no-install) INSTALL=0 ;;
     --no-torch) TORCH=0 ;;
     --check) CHECK=1 ;;
+    --pdf) PDF=1 ;;
     --cache) CACHE=1 ;;
     --install-only) BUILD=0 ;;
     -h|--help) sed -n '2,/^set /{/^#/p}' "$0"; exit 0 ;;
@@ -84,9 +92,44 @@ done
 if [ "$CACHE" = 1 ]; then
   export MLPBOOK_EXECUTION=cache
 fi
+if [ "$PDF" = 1 ]; then
+  for tool in latexmk xelatex; do
+    command -v "$tool" >/dev/null || { echo "--pdf needs $tool: see the TeX Live packages at the top of $0" >&2; exit 1; }
+  done
+  export MLPBOOK_PDF=1   # the pages link the PDF (tools/sphinx_ext/mlpbook.py)
+fi
 "$VENV/bin/jupyter-book" build "$ROOT" --all -W -n --keep-going
 built=$(date +%s)
 echo "== built in $((built - started)) s: $ROOT/_build/html/index.html"
+
+if [ "$PDF" = 1 ]; then
+  echo "== the PDF: LaTeX from the HTML build's environment, then xelatex"
+  latex_log="$ROOT/_build/latex-sphinx.log"
+  "$VENV/bin/jupyter-book" build "$ROOT" --builder latex -W -n --keep-going 2>&1 | tee "$latex_log"
+  # The environment must be reused as it is: a re-read document would execute again.
+  if ! sed 's/\x1b\[[0-9;]*m//g' "$latex_log" | grep -q "updating environment: 0 added, 0 changed, 0 removed"; then
+    echo "the LaTeX build re-read (and executed) chapters instead of reusing the HTML build's:" >&2
+    grep -a "updating environment" "$latex_log" >&2 || true
+    exit 1
+  fi
+  tex="$(cd "$ROOT/_build/latex" && ls *.tex | head -1)"; pdf="${tex%.tex}.pdf"
+  # latexmk (as in Sphinx's Makefile there; its latexmkrc selects xelatex) reruns xelatex
+  # until the cross-references settle; nonstop mode, so that an error ends it.
+  if ! (cd "$ROOT/_build/latex" && LATEXOPTS="-interaction=nonstopmode -halt-on-error" \
+        latexmk -pdf -dvi- -ps- "$tex" > latexmk.log 2>&1 < /dev/null); then
+    grep -a -A5 "^!" "$ROOT/_build/latex/latexmk.log" >&2 || tail -40 "$ROOT/_build/latex/latexmk.log" >&2
+    echo "xelatex failed: see _build/latex/latexmk.log and _build/latex/*.log" >&2
+    exit 1
+  fi
+  missing="$(grep -a "Missing character" "$ROOT/_build/latex/${tex%.tex}.log" | sort | uniq -c || true)"
+  if [ -n "$missing" ]; then
+    echo "warning: glyphs the PDF's fonts lack (map them in LATEX_PREAMBLE, tools/sphinx_ext/mlpbook.py):"
+    echo "$missing"
+  fi
+  cp "$ROOT/_build/latex/$pdf" "$ROOT/_build/html/"
+  pdf_done=$(date +%s)
+  echo "== PDF in $((pdf_done - built)) s: $ROOT/_build/html/$pdf"
+fi
 
 if [ "$CHECK" = 1 ]; then
   echo "== browser test"

@@ -10,6 +10,16 @@ It keeps one source of truth for the facts the site shows, and serves MathJax lo
 - ``{book-install}`` directive: the ``pip install`` command of this release.
 - ``{book-citation}`` directive: the BibTeX (``:format: bibtex``) or a plain-text
   citation (``:format: text``) built from CITATION.cff.
+- "Cite this chapter": every chapter page (all pages of the toc but the root and
+  ``mlpbook_cite_exclude``) ends with a section holding the BibTeX entry of that
+  chapter of this release (``chapter_bibtex_entry``), added at read time by the
+  ``CiteThisChapter`` transform, so it is in the page's contents, the site and the PDF.
+- the PDF of the book (``tools/build_book.sh --pdf``): LaTeX settings
+  (``on_config_inited_latex``: Sphinx's manual class instead of jupyterBook.cls, which
+  needs texlive-fonts-extra), an environment the LaTeX build can reuse from the HTML
+  build without executing anything again (``on_builder_inited_latex``), the preface's
+  heading and the release date; with ``MLPBOOK_PDF=1`` every page links the PDF
+  ("Download PDF" at the foot of the left sidebar, "Book (PDF)" in the download menu).
 - the footer (licences, version), with links built from ``repository.url``.
 - MathJax: copies the npm package ``mathjax`` (``node_modules/mathjax/es5``, run
   ``npm ci`` first) into ``_build/html/_static/mathjax``; ``mathjax_path`` in
@@ -36,8 +46,11 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx import addnodes
 from sphinx.errors import ExtensionError
 from sphinx.util import logging
+from sphinx.transforms import SphinxTransform
+from sphinx.util import texescape
 from sphinx.util.docutils import SphinxDirective
 
 from tools import bookmeta
@@ -49,6 +62,17 @@ MATHJAX_SRC = bookmeta.ROOT / "node_modules" / "mathjax" / "es5"
 # myst-nb's toggle of hidden cells (myst_nb/sphinx_.py, visit_HideCellInput)
 HIDDEN_CELL_SUMMARY = re.compile(r'<summary\s+aria-label="Toggle hidden content"\s*>')
 MATHJAX_PARTS = ["tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "sre", "adaptors"]
+
+
+def pdf_name() -> str:
+    """The file name of the book's PDF: ``latex.latex_documents.targetname`` of _config.yml."""
+    target = bookmeta.config()["latex"]["latex_documents"]["targetname"]
+    return str(Path(target).with_suffix(".pdf"))
+
+
+def pdf_enabled() -> bool:
+    """``MLPBOOK_PDF=1`` (set by ``tools/build_book.sh --pdf``): the site links the PDF."""
+    return os.environ.get("MLPBOOK_PDF", "").strip() not in ("", "0")
 
 
 def package_hash() -> str:
@@ -63,28 +87,151 @@ def package_hash() -> str:
     return h.hexdigest()[:16]
 
 
-def bibtex_entry() -> str:
+def _book_fields() -> dict:
+    """What every BibTeX entry of the book shares, from CITATION.cff."""
     cff = bookmeta.citation()
     pref = cff.get("preferred-citation", cff)
     authors = " and ".join(
         "{" + a["name"] + "}" if "name" in a else f"{a['family-names']}, {a['given-names']}"
         for a in pref["authors"]
     )
-    year = str(pref.get("year", str(cff["date-released"])[:4]))
-    key = "mlpfromscratch" + year
+    return {
+        "title": pref["title"],
+        "author": authors,
+        "year": str(pref.get("year", str(cff["date-released"])[:4])),
+        "edition": f"Version {cff['version']}",
+        "url": pref.get("url", cff.get("url", bookmeta.repo_url())),
+        "note": f"Release {bookmeta.release_tag()}, {cff['date-released']}; "
+                "text CC BY 4.0, code MIT",
+        "publisher": (pref.get("publisher") or {}).get("name"),
+    }
+
+
+def _bibtex(kind: str, key: str, fields: list[tuple[str, str]]) -> str:
+    fields = [(k, v) for k, v in fields if v]
+    width = max(9, 1 + max(len(k) for k, _ in fields))
+    body = ",\n".join(f"  {k:<{width}}= {{{v}}}" for k, v in fields)
+    return f"@{kind}{{{key},\n{body}\n}}"
+
+
+def bibtex_entry() -> str:
+    """The BibTeX entry of the book (this release), from CITATION.cff."""
+    book = _book_fields()
     fields = [
-        ("title", "{" + pref["title"] + "}"),
-        ("author", authors),
-        ("year", year),
-        ("edition", f"Version {cff['version']}"),
-        ("url", pref.get("url", cff.get("url", bookmeta.repo_url()))),
-        ("note", f"Release {bookmeta.release_tag()}, {cff['date-released']}; "
-                 "text CC BY 4.0, code MIT"),
+        ("title", "{" + book["title"] + "}"),
+        ("author", book["author"]),
+        ("publisher", book["publisher"]),
+        ("year", book["year"]),
+        ("edition", book["edition"]),
+        ("url", book["url"]),
+        ("note", book["note"]),
     ]
-    if pref.get("publisher"):
-        fields.insert(2, ("publisher", pref["publisher"]["name"]))
-    body = ",\n".join(f"  {k:<9}= {{{v}}}" for k, v in fields)
-    return f"@book{{{key},\n{body}\n}}"
+    return _bibtex("book", "mlpfromscratch" + book["year"], fields)
+
+
+# ----------------------------------------------------------------- "Cite this chapter"
+# Every chapter page ends with a section holding the BibTeX entry of that chapter of
+# this release (CiteThisChapter, below): the same CITATION.cff, version and repository
+# URL as the entry of the whole book on the "How to cite" page.
+CITE_SECTION_TITLE = "Cite this chapter"
+BIBTEX_SPECIAL = str.maketrans({c: "\\" + c for c in "&%$#_"})
+
+
+def site_url() -> str | None:
+    """``html.baseurl`` of _config.yml (where the built site is published), if set."""
+    url = (bookmeta.config().get("html") or {}).get("baseurl")
+    return url.rstrip("/") + "/" if url else None
+
+
+def chapter_url(docname: str, anchor: str | None = None) -> str:
+    """Where a chapter of this release lives.
+
+    With ``html.baseurl`` set in _config.yml: the chapter's page on the site, with the
+    anchor of its title (``.../book/derivations/forward-pass.html#ch-forward-pass``).
+    Without it (the book has no published site yet): the chapter's source in the
+    repository at this release's tag, which never changes once tagged.
+    """
+    base = site_url()
+    if base:
+        return f"{base}{docname}.html" + (f"#{anchor}" if anchor else "")
+    return f"{bookmeta.repo_url()}/blob/{bookmeta.release_tag()}/{docname}.md"
+
+
+def chapter_bibtex_entry(docname: str, title: str, anchor: str | None = None) -> str:
+    """The BibTeX entry (``@incollection``) of one chapter of this release of the book.
+
+    ``docname`` is the chapter's path without suffix (``book/derivations/forward-pass``),
+    ``title`` its title, ``anchor`` the label of its title (``ch-forward-pass``).
+    """
+    book = _book_fields()
+    slug = docname.rsplit("/", 1)[-1]
+    fields = [
+        ("title", "{" + title.translate(BIBTEX_SPECIAL) + "}"),
+        ("booktitle", "{" + book["title"] + "}"),
+        ("author", book["author"]),
+        ("publisher", book["publisher"]),
+        ("year", book["year"]),
+        ("edition", book["edition"]),
+        ("url", chapter_url(docname, anchor)),
+        ("note", book["note"]),
+    ]
+    return _bibtex("incollection", f"mlpfromscratch{book['year']}:{slug}", fields)
+
+
+def cites_chapter(env, docname: str) -> bool:
+    """Every page of the toc except the root (the preface) and ``mlpbook_cite_exclude``."""
+    return docname != env.config.root_doc and docname not in env.config.mlpbook_cite_exclude
+
+
+class CiteThisChapter(SphinxTransform):
+    """Append a "Cite this chapter" section (the chapter's BibTeX) to every chapter page.
+
+    A read-time transform: the section is in the doctree, so it reaches the page's
+    table of contents, the HTML and the PDF alike, and no chapter can forget it.
+    """
+
+    # after docutils moves ``(label)=`` targets onto sections (260), before Sphinx emits
+    # doctree-read (DoctreeReadEvent, 880), where the page's table of contents is collected
+    default_priority = 870
+
+    def apply(self, **kwargs):
+        env = self.env
+        if not cites_chapter(env, env.docname):
+            return
+        chapter = next((n for n in self.document.children if isinstance(n, nodes.section)), None)
+        if chapter is None or not chapter.children or not isinstance(chapter[0], nodes.title):
+            return
+        title = chapter[0].astext()
+        # the anchor: the chapter's label, ``(ch-forward-pass)=``, an explicit target
+        labels = [self.document.nameids.get(n) for n in chapter["names"]
+                  if self.document.nametypes.get(n)]
+        labels = [i for i in labels if i in chapter["ids"]]
+        anchor = labels[0] if labels else (chapter["ids"][0] if chapter["ids"] else None)
+        env.note_dependency(str(bookmeta.CITATION))
+        env.note_dependency(str(bookmeta.VERSION_FILE))
+
+        section = nodes.section(classes=["book-cite-chapter"])
+        section += nodes.title(CITE_SECTION_TITLE, CITE_SECTION_TITLE)
+        section["names"].append(nodes.fully_normalize_name(CITE_SECTION_TITLE))
+        self.document.note_implicit_target(section, section)
+        para = nodes.paragraph()
+        para += nodes.Text(f"To cite this chapter of version {bookmeta.version()} of the book, "
+                           "use the BibTeX entry below")
+        cite_doc = env.config.mlpbook_cite_page
+        if cite_doc in env.found_docs:
+            xref = addnodes.pending_xref("", refdomain="std", reftype="doc",
+                                         reftarget="/" + cite_doc, refexplicit=True,
+                                         refdoc=env.docname, refwarn=True)
+            xref += nodes.inline("", "How to cite", classes=["xref", "std", "std-doc"])
+            para += nodes.Text("; for the whole book, see ")
+            para += xref
+        para += nodes.Text(".")
+        section += para
+        text = chapter_bibtex_entry(env.docname, title, anchor)
+        block = nodes.literal_block(text, text, language="bibtex")
+        block["classes"].append("book-citation-bibtex")
+        section += block
+        chapter += section
 
 
 def text_citation() -> nodes.paragraph:
@@ -159,6 +306,12 @@ def on_config_inited(app, config):
     )
     theme = config.html_theme_options
     theme["extra_footer"] = footer
+    # "Download PDF" on every page (when the build makes the PDF: pdf_enabled): a link
+    # at the foot of the left sidebar (templates/book-pdf-link.html) and an entry
+    # "Book (PDF)" in the download menu of the page header (add_pdf_header_button).
+    if pdf_enabled():
+        config.html_context = {**(config.html_context or {}), "mlpbook_pdf": pdf_name()}
+        theme["primary_sidebar_end"] = ["book-pdf-link.html"]
     # pydata-sphinx-theme writes localStorage.mode || default_mode: an empty default
     # logs "Got invalid theme mode" on a first visit. "auto" follows the system.
     config.html_context = {"default_mode": "auto", **(config.html_context or {})}
@@ -182,6 +335,85 @@ def on_config_inited(app, config):
 
     # no tqdm bars in the built pages (the kernels inherit this environment)
     os.environ.setdefault("MLP_FROM_SCRATCH_PROGRESS", "0")
+
+
+# LaTeX (the PDF of the book, ``tools/build_book.sh --pdf``). sphinx-jupyterbook-latex
+# (loaded by jupyter-book) sets its own document class, ``jupyterBook.cls``, at
+# config-inited; that class loads ``bbm`` (Debian: texlive-fonts-extra, ~500 MB) for a
+# few blackboard macros the book never uses. We keep Sphinx's own ``manual`` class and
+# define the two environments that sphinx-jupyterbook-latex writes around code cells.
+LATEX_PREAMBLE = r"""
+% --- tools/sphinx_ext/mlpbook.py: what jupyterBook.cls gave, without bbm ---
+\usepackage[strict]{changepage}
+% Characters of code and outputs that FreeMono lacks (xelatex would drop them: the log
+% says "Missing character"; tools/build_book.sh --pdf lists any that remain).
+\usepackage{newunicodechar}
+\newunicodechar{ᵀ}{\textsuperscript{T}}
+\newunicodechar{ᵗ}{\textsuperscript{t}}
+% The toc's captions are the parts, and already say "Part I: Derivations": no
+% "Part II" above them (the first caption, "Getting started", is no numbered part).
+\addto\captionsenglish{\renewcommand{\partname}{}}
+\renewcommand{\thepart}{}
+\definecolor{CodeBlockInputBorderColor}{RGB}{204,204,204}
+\definecolor{CodeBlockInputColor}{RGB}{247,247,247}
+\definecolor{CodeBlockOutputBorderColor}{RGB}{230,230,230}
+\definecolor{CodeBlockOutputColor}{RGB}{252,252,252}
+\newenvironment{sphinxVerbatimInput}
+  {\colorlet{VerbatimBorderColor}{CodeBlockInputBorderColor}%
+   \colorlet{VerbatimColor}{CodeBlockInputColor}%
+   \begin{adjustwidth}{5pt}{}}
+  {\end{adjustwidth}}
+\newenvironment{sphinxVerbatimOutput}
+  {\colorlet{VerbatimBorderColor}{CodeBlockOutputBorderColor}%
+   \colorlet{VerbatimColor}{CodeBlockOutputColor}%
+   \begin{adjustwidth}{20pt}{}}
+  {\end{adjustwidth}}
+"""
+
+
+def on_config_inited_latex(app, config):
+    """After sphinx-jupyterbook-latex's config-inited (priority 500): see LATEX_PREAMBLE."""
+    app.mlpbook_numfig_secnum_depth = config.numfig_secnum_depth  # see on_builder_inited_latex
+    config.latex_theme = "manual"
+    config.latex_use_xindy = False      # makeindex (texlive-binaries), not xindy
+    config.latex_domain_indices = False  # no Python module index in a textbook
+    elements = dict(config.latex_elements or {})
+    elements["preamble"] = elements.get("preamble", "") + LATEX_PREAMBLE
+    elements.setdefault("printindex", "")  # the book has no index entries
+    config.latex_elements = elements
+
+
+def on_builder_inited_latex(app):
+    """After sphinx-jupyterbook-latex's builder-inited (priority 500).
+
+    It raises ``numfig_secnum_depth`` to 2 when it turns the toc's captions into LaTeX
+    parts. That setting is part of the pickled environment: the next build (HTML or
+    LaTeX) would find the environment outdated and execute every chapter again. Put
+    back the configured value, so that the LaTeX build reuses the HTML build's
+    environment and execution (and vice versa).
+    """
+    if app.builder.format != "latex":
+        return
+    app.config.numfig_secnum_depth = app.mlpbook_numfig_secnum_depth
+    # (The LaTeX builder has copied latex_elements into its context by now.)
+    # The title page gives the release date (CITATION.cff), not the day of the build.
+    app.builder.context["date"] = str(bookmeta.citation().get("date-released", ""))
+    # sphinx-jupyterbook-latex prints the root page (the preface) after the table of
+    # contents without its title: give it an unnumbered chapter heading, a line in the
+    # table of contents and running heads.
+    root = app.config.root_doc
+    if root in app.env.titles:
+        title = app.env.titles[root].astext()
+    else:
+        source = Path(app.srcdir) / f"{root}.md"
+        heads = [ln[2:].strip() for ln in source.read_text(encoding="utf-8").splitlines()
+                 if ln.startswith("# ")] if source.exists() else []
+        title = heads[0] if heads else ""
+    if title:
+        tex = texescape.escape(title)
+        app.builder.context["tableofcontents"] += (
+            f"\n\\chapter*{{{tex}}}\\addcontentsline{{toc}}{{chapter}}{{{tex}}}"
+            f"\\markboth{{{tex}}}{{{tex}}}\n")
 
 
 def on_builder_inited(app):
@@ -233,11 +465,34 @@ def on_html_page_context(app, pagename, templatename, context, doctree):
         context["body"] = body
 
 
+def add_pdf_header_button(app, pagename, templatename, context, doctree):
+    """The whole book's PDF in the header's download menu, beside the page's own files."""
+    pdf = context.get("mlpbook_pdf")
+    if pdf and "pathto" in context:
+        for group in context.get("header_buttons", []):
+            if group.get("label") == "download-buttons":
+                group["buttons"].append({
+                    "type": "link",
+                    "url": context["pathto"](pdf, 1),
+                    "text": "Book (PDF)",
+                    "tooltip": "Download the whole book as a PDF",
+                    "icon": "fas fa-book",
+                    "label": "download-book-pdf-button",
+                })
+
+
 def setup(app):
     app.connect("config-inited", on_config_inited)
+    app.connect("config-inited", on_config_inited_latex, priority=600)
     app.connect("builder-inited", on_builder_inited)
+    app.connect("builder-inited", on_builder_inited_latex, priority=900)
     app.connect("build-finished", on_build_finished)
     app.connect("html-page-context", on_html_page_context)
+    # after sphinx-book-theme's header buttons (priority 501)
+    app.connect("html-page-context", add_pdf_header_button, priority=600)
     app.add_directive("book-citation", BookCitation)
+    app.add_config_value("mlpbook_cite_exclude", ["book/cite", "book/bibliography"], "env")
+    app.add_config_value("mlpbook_cite_page", "book/cite", "env")
+    app.add_transform(CiteThisChapter)
     app.add_directive("book-install", BookInstall)
     return {"version": bookmeta.version(), "parallel_read_safe": True, "parallel_write_safe": True}
