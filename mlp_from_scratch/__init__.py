@@ -5,11 +5,14 @@
 """
 
 from ._version import __version__
-from .network import MLP, History, TrainingDivergedError
+from .network import MLP
+from .optimizers import SGD, Adam, AdamW, Momentum, Nesterov, RMSProp
 from .schedules import Constant, LossRatio, StepDecay
+from .training import EarlyStopping, History, TrainingDivergedError, train
 
-__all__ = ["__version__", "MLP", "History", "TrainingDivergedError", "Constant", "StepDecay",
-           "LossRatio", "MLPClassifier"]
+__all__ = ["__version__", "MLP", "train", "History", "TrainingDivergedError", "EarlyStopping",
+           "SGD", "Momentum", "Nesterov", "RMSProp", "Adam", "AdamW",
+           "Constant", "StepDecay", "LossRatio", "MLPClassifier"]
 
 
 def __getattr__(name):

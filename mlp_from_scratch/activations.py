@@ -1,7 +1,7 @@
 """Activation functions, their derivatives and the output (link) functions.
 
 Every hidden activation is one entry of :data:`HIDDEN_ACTIVATIONS`: the function
-``f`` and its derivative ``f'``, side by side. The derivative is written in terms
+``f``, its derivative ``f'`` and its in-place form, defined side by side. The derivative is written in terms
 of the activation ``a = f(z)`` that the forward pass already stored, which is
 cheaper than recomputing it from ``z`` (``sigmoid'(z) = a (1 - a)``).
 
@@ -36,7 +36,12 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------
-# Elementwise hidden activations: f(z) and f'(z) expressed through a = f(z)
+# Elementwise hidden activations, each as three functions side by side: f(z);
+# its derivative f'(z), written through a = f(z), which the forward pass has
+# stored (cheaper than recomputing from z: sigmoid'(z) = a (1 - a)); and
+# f_inplace(z), which overwrites z with f(z) and returns it. The network's
+# forward pass uses the in-place form for the hidden layers, whose z
+# backpropagation never needs: the same numbers without a new array per layer.
 # ----------------------------------------------------------------------------
 
 
@@ -48,6 +53,11 @@ def identity(z):
 def identity_derivative(a):
     """f'(z) = 1."""
     return np.ones_like(a)
+
+
+def identity_inplace(z):
+    """f(z) = z: nothing to do."""
+    return z
 
 
 def sigmoid(z):
@@ -68,42 +78,6 @@ def sigmoid_derivative(a):
     return d
 
 
-def tanh(z):
-    """Hyperbolic tangent."""
-    return np.tanh(z)
-
-
-def tanh_derivative(a):
-    """tanh'(z) = 1 - a**2."""
-    d = a * a
-    np.subtract(1.0, d, out=d)  # in place: one temporary array instead of two
-    return d
-
-
-def relu(z):
-    """Rectified linear unit max(0, z)."""
-    return np.maximum(z, 0)
-
-
-def relu_derivative(a):
-    """relu'(z) = 1 where z > 0, else 0 (we pick 0 at the kink z = 0).
-
-    ``a > 0`` exactly when ``z > 0``, so the stored activation suffices.
-    """
-    return (a > 0).astype(a.dtype)
-
-
-# In-place variants for the forward pass: ``f_inplace(z)`` overwrites ``z`` with
-# f(z) and returns it. The network's forward pass uses them for the hidden layers,
-# whose z backpropagation never needs (f' is written in terms of a): the same
-# numbers without a new array per layer and step.
-
-
-def identity_inplace(z):
-    """f(z) = z: nothing to do."""
-    return z
-
-
 def sigmoid_inplace(z):
     """sigmoid in place, as 1 / (1 + exp(-z)): four passes over ``z``, no temporaries.
 
@@ -118,9 +92,34 @@ def sigmoid_inplace(z):
     return np.reciprocal(z, out=z)
 
 
+def tanh(z):
+    """Hyperbolic tangent."""
+    return np.tanh(z)
+
+
+def tanh_derivative(a):
+    """tanh'(z) = 1 - a**2."""
+    d = a * a
+    np.subtract(1.0, d, out=d)  # in place: one temporary array instead of two
+    return d
+
+
 def tanh_inplace(z):
     """tanh in place."""
     return np.tanh(z, out=z)
+
+
+def relu(z):
+    """Rectified linear unit max(0, z)."""
+    return np.maximum(z, 0)
+
+
+def relu_derivative(a):
+    """relu'(z) = 1 where z > 0, else 0 (we pick 0 at the kink z = 0).
+
+    ``a > 0`` exactly when ``z > 0``, so the stored activation suffices.
+    """
+    return (a > 0).astype(a.dtype)
 
 
 def relu_inplace(z):

@@ -17,7 +17,11 @@ import time
 import numpy as np
 
 from .activations import HIDDEN_ACTIVATIONS
-from .network import MLP, TrainingDivergedError
+from .network import MLP
+from .optimizers import OPTIMIZERS
+from .schedules import StepDecay
+from .training import TrainingDivergedError
+from .training import train as fit
 
 __all__ = ["build_parser", "load_dataset", "main", "DatasetUnavailableError"]
 
@@ -61,11 +65,11 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     train = commands.add_parser(
         "train", help="train a network and report its test accuracy",
-        description="Train by minibatch SGD, print per-epoch progress and the final test "
+        description="Train by minibatch gradient descent, print per-epoch progress and the final test "
                     "accuracy, and save the learning curves as a PNG.")
     train.add_argument("--dataset", choices=DATASETS, default="digits",
-                       help="digits comes with scikit-learn; the others need "
-                            "mlp_from_scratch.datasets (default: %(default)s)")
+                       help="digits comes with scikit-learn (the book's split); the others are "
+                            "found or downloaded by mlp_from_scratch.datasets (default: %(default)s)")
     train.add_argument("--hidden", type=positive_int, nargs="*", default=[50], metavar="UNITS",
                        help="units of each hidden layer, e.g. --hidden 100 50 (default: 50)")
     train.add_argument("--epochs", type=positive_int, default=40)
@@ -73,6 +77,13 @@ def build_parser():
     train.add_argument("--decay", type=positive_float, default=1.0,
                        help="multiply the learning rate by this after each epoch (default: %(default)s)")
     train.add_argument("--batch-size", type=positive_int, default=100)
+    train.add_argument("--optimizer", choices=list(OPTIMIZERS), default="sgd",
+                       help="how a step uses the gradient, with the usual defaults (default: %(default)s)")
+    train.add_argument("--dropout", type=_fraction, default=0.0, metavar="P",
+                       help="dropout rate of every hidden layer, in [0, 1) (default: %(default)s)")
+    train.add_argument("--patience", type=positive_int, default=None, metavar="EPOCHS",
+                       help="early stopping: stop when the validation loss has not improved for "
+                            "this many epochs and keep the best weights (needs --validation > 0)")
     train.add_argument("--activation", choices=list(HIDDEN_ACTIVATIONS), default="relu")
     train.add_argument("--l1", type=non_negative_float, default=0.0, help="L1 penalty coefficient")
     train.add_argument("--l2", type=non_negative_float, default=0.0, help="L2 penalty coefficient")
@@ -100,46 +111,21 @@ class DatasetUnavailableError(RuntimeError):
     """A dataset that cannot be loaded: no loader, or no data (the message says which)."""
 
 
-def _scale_pixels(X, maximum, scale):
-    """Pixels in [0, maximum] mapped to [0, 1] or [-1, 1], as float32."""
-    X = np.asarray(X, dtype=np.float32).reshape(len(X), -1) / np.float32(maximum)
-    return 2 * X - 1 if scale == "symmetric" else X
-
-
-def _load_digits(seed):
-    """scikit-learn's 8x8 digits (pixels 0..16), split 75/25, stratified."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, random_state=seed, stratify=y)
-    return (X_train, y_train), (X_test, y_test), 16
-
-
-def _load_from_package(name, data_dir=None, download=True):
-    """MNIST, Fashion-MNIST or CIFAR-10 through :mod:`mlp_from_scratch.datasets`."""
+def _datasets():
     try:
         from . import datasets
     except ImportError as exc:
-        raise DatasetUnavailableError(f"dataset {name!r} needs mlp_from_scratch.datasets, which could not "
-                           f"be imported ({exc}); use --dataset digits") from None
-    loader = getattr(datasets, "load_" + name.replace("-", "_"), None)
-    if loader is None:
-        raise DatasetUnavailableError(f"mlp_from_scratch.datasets has no loader for {name!r}")
-    options = {} if data_dir is None and download else {"data_dir": data_dir, "download": download}
-    try:
-        train, test = loader(**options)
-    except (OSError, ValueError) as exc:  # not found, download failed, or a damaged file
-        raise DatasetUnavailableError(f"could not load {name!r}: {exc}") from exc
-    return train, test, 255
+        raise DatasetUnavailableError(f"loading data needs mlp_from_scratch.datasets, which could not "
+                                      f"be imported ({exc})") from None
+    return datasets
 
 
 def load_dataset(name, scale="unit", seed=0, data_dir=None, download=True):
-    """Training and test sets of a dataset, pixels scaled to ``scale``.
+    """Training and test sets of a dataset, pixels scaled to ``scale``, through :mod:`mlp_from_scratch.datasets`.
 
-    ``digits`` comes from scikit-learn (split 75/25 with ``seed``); the others from
-    :mod:`mlp_from_scratch.datasets` (searched in ``data_dir`` first, downloaded
-    when missing unless ``download=False``).
+    ``digits`` is the book's split of scikit-learn's digits
+    (``mlp_from_scratch.datasets.load_digits(seed=seed)``); the others are searched
+    in ``data_dir`` first and downloaded when missing unless ``download=False``.
 
     Returns
     -------
@@ -150,11 +136,22 @@ def load_dataset(name, scale="unit", seed=0, data_dir=None, download=True):
         raise ValueError(f"unknown dataset {name!r}; valid choices are: {', '.join(DATASETS)}")
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; valid choices are: {', '.join(SCALES)}")
+    datasets = _datasets()
     if name == "digits":
-        train, test, maximum = _load_digits(seed)
+        loader, options, max_value = datasets.load_digits, {"seed": seed}, datasets.DIGITS_MAX_VALUE
     else:
-        train, test, maximum = _load_from_package(name, data_dir, download)
-    return tuple((_scale_pixels(X, maximum, scale), np.asarray(y, dtype=np.int64)) for X, y in (train, test))
+        loader = getattr(datasets, "load_" + name.replace("-", "_"), None)
+        if loader is None:
+            raise DatasetUnavailableError(f"mlp_from_scratch.datasets has no loader for {name!r}")
+        options = {} if data_dir is None and download else {"data_dir": data_dir, "download": download}
+        max_value = 255
+    try:
+        parts = loader(**options)
+    except (OSError, ValueError) as exc:  # not found, download failed, or a damaged file
+        raise DatasetUnavailableError(f"could not load {name!r}: {exc}") from exc
+    scaler = datasets.scale_zero_one if scale == "unit" else datasets.scale_minus_one_one
+    return tuple((scaler(np.asarray(X).reshape(len(X), -1), max_value=max_value),
+                  np.asarray(y, dtype=np.int64)) for X, y in parts)
 
 
 def _split_validation(X, y, fraction, seed):
@@ -176,16 +173,8 @@ def _epoch_line(epoch, epochs, history, lr, seconds):
     return line + f"  ({seconds:.2f} s)"
 
 
-def _merge(total, part):
-    """Append one epoch's History to the running one."""
-    for key, values in vars(part).items():
-        getattr(total, key).extend(values)
-
-
 def train(args, out=None):
     """Run the ``train`` command; returns (network, history, test accuracy)."""
-    from .network import History
-
     out = sys.stdout if out is None else out  # looked up now: notebooks and pytest replace it
 
     (X_train, y_train), (X_test, y_test) = load_dataset(
@@ -195,25 +184,26 @@ def train(args, out=None):
     (X_fit, y_fit), validation = _split_validation(X_train, y_train, args.validation, args.seed)
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     net = MLP([X_fit.shape[1], *args.hidden, n_classes], hidden=args.activation,
-              l1=args.l1, l2=args.l2, seed=args.seed, dtype=np.dtype(args.dtype))
+              l1=args.l1, l2=args.l2, seed=args.seed, dtype=np.dtype(args.dtype), dropout=args.dropout)
     print(f"{args.dataset}: {len(X_fit)} training, {len(validation[0]) if validation else 0} "
           f"validation, {len(X_test)} test examples; pixels in {SCALES[args.scale]}", file=out)
     print(f"network {net.layer_sizes}, {net.n_parameters} parameters, {args.activation} hidden "
           f"units, {args.dtype}", file=out)
-    history = History()
-    for epoch in range(args.epochs):  # one epoch per call, to report as we go
-        lr = args.lr * args.decay ** epoch
-        start = time.perf_counter()
-        try:
-            part = net.fit(X_fit, y_fit, epochs=1, learning_rate=lr, batch_size=args.batch_size,
-                           validation_data=validation, progress=False)
-        except TrainingDivergedError:  # its message counts epochs of this one-epoch call
-            raise TrainingDivergedError(
-                f"the training loss became NaN or infinite in epoch {epoch + 1}; the learning "
-                f"rate {lr:g} is probably too large: try a smaller one (e.g. a tenth)") from None
-        _merge(history, part)
-        print(_epoch_line(epoch + 1, args.epochs, history, lr, time.perf_counter() - start),
+    clock = [time.perf_counter()]
+
+    def report(net, epoch, history):  # one line per epoch, as training goes
+        now = time.perf_counter()
+        print(_epoch_line(epoch, args.epochs, history, history.learning_rate[-1], now - clock[0]),
               file=out, flush=True)
+        clock[0] = now
+
+    history = fit(net, X_fit, y_fit, epochs=args.epochs, learning_rate=args.lr,
+                  batch_size=args.batch_size, validation_data=validation,
+                  lr_schedule=StepDecay(args.decay), optimizer=args.optimizer,
+                  early_stopping=args.patience, callbacks=[report], progress=False)
+    if history.stopped_epoch is not None:
+        print(f"early stopping after epoch {history.stopped_epoch}: kept the weights of epoch "
+              f"{history.best_epoch}", file=out)
     test_accuracy = net.score(X_test, y_test)
     print(f"test accuracy: {test_accuracy:.4f} ({round(test_accuracy * len(X_test))}/{len(X_test)})",
           file=out)
@@ -239,6 +229,8 @@ def main(argv=None):
     """Entry point of ``python -m mlp_from_scratch`` and ``mlp-from-scratch``."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.patience is not None and args.validation == 0:
+        parser.error("--patience (early stopping) needs a validation set: --validation > 0")
     try:
         _, history, _ = train(args)
     except TrainingDivergedError as exc:

@@ -49,7 +49,7 @@ def _has_probabilities(estimator):
 
 
 class MLPClassifier(ClassifierMixin, BaseEstimator):
-    """Multilayer perceptron classifier trained by minibatch SGD.
+    """Multilayer perceptron classifier trained by minibatch gradient descent.
 
     The network has one input unit per feature, the hidden layers given by
     ``hidden_layer_sizes`` and one output unit per class, also for two classes
@@ -68,7 +68,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     l1, l2 : float, default 0.0
         Penalty coefficients (objective: mean loss + l1 sum|W| + l2 sum W^2).
     learning_rate : float, default 0.1
-        SGD step size eta (the initial one, when a schedule is given).
+        Step size eta (the initial one, when a schedule is given), for every optimiser.
     epochs : int, default 20
         Passes over the training data.
     batch_size : int, default 100
@@ -77,6 +77,17 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         See :mod:`mlp_from_scratch.schedules`; copied before every fit.
     shuffle : bool, default True
         Visit the examples in a new random order every epoch.
+    optimizer : None, str or Optimizer, default None
+        None is plain SGD; or one of "sgd", "momentum", "nesterov", "rmsprop",
+        "adam", "adamw" (see :mod:`mlp_from_scratch.optimizers`); an optimiser
+        object is copied before every fit.
+    dropout : float or tuple of float, default 0.0
+        Dropout rate of the hidden layers (one for all, or one per hidden layer).
+    early_stopping : None or int, default None
+        Patience: hold out ``validation_fraction`` of the training data, stop when
+        its loss has not improved for this many epochs, and keep the best weights.
+    validation_fraction : float in (0, 1), default 0.1
+        Share of the training data held out for early stopping (unused without it).
     init : "auto", "he", "glorot" or float, default "auto"
         Initial weights (see :class:`MLP`).
     dtype : np.float64, np.float32, "float64" or "float32", default np.float64
@@ -105,7 +116,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, hidden_layer_sizes=(100,), activation="relu", output="softmax",
                  loss="cross_entropy", l1=0.0, l2=0.0, learning_rate=0.1, epochs=20,
-                 batch_size=100, lr_schedule=None, shuffle=True, init="auto",
+                 batch_size=100, lr_schedule=None, shuffle=True, optimizer=None, dropout=0.0,
+                 early_stopping=None, validation_fraction=0.1, init="auto",
                  dtype=np.float64, random_state=None, verbose=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -118,6 +130,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.lr_schedule = lr_schedule
         self.shuffle = shuffle
+        self.optimizer = optimizer
+        self.dropout = dropout
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
         self.init = init
         self.dtype = dtype
         self.random_state = random_state
@@ -140,6 +156,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         return X.astype(self.net_.dtype, copy=False)
+
+    def _hold_out(self, X, y, seed):
+        """Split off ``validation_fraction`` of (X, y), at random, for early stopping."""
+        fraction = self.validation_fraction
+        if not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
+            raise ValueError(f"validation_fraction must be a number in (0, 1); got {fraction!r}")
+        if len(X) < 2:
+            raise ValueError("early_stopping needs at least 2 training examples (one for validation)")
+        n_val = min(len(X) - 1, max(1, int(round(fraction * len(X)))))
+        order = np.random.default_rng(seed).permutation(len(X))
+        val, train = order[:n_val], order[n_val:]
+        return X[train], y[train], (X[val], y[val])
 
     # --------------------------------------------------------------------- API
     def fit(self, X, y):
@@ -166,13 +194,19 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                 "MLPClassifier needs examples of at least 2 classes, but y contains only one "
                 f"class: {self.classes_[0]}")
         layer_sizes = [X.shape[1], *self._hidden_sizes(), len(self.classes_)]
+        seed = _seed_from_random_state(self.random_state)
         self.net_ = MLP(layer_sizes, hidden=self.activation, output=self.output, loss=self.loss,
-                        l1=self.l1, l2=self.l2, seed=_seed_from_random_state(self.random_state),
-                        dtype=dtype, init=self.init)
+                        l1=self.l1, l2=self.l2, seed=seed, dtype=dtype, init=self.init,
+                        dropout=self.dropout)
+        X = X.astype(dtype, copy=False)
+        validation_data = None
+        if self.early_stopping is not None:
+            X, y_index, validation_data = self._hold_out(X, y_index, seed)
         self.history_ = self.net_.fit(
-            X.astype(dtype, copy=False), y_index, epochs=self.epochs,
-            learning_rate=self.learning_rate, batch_size=self.batch_size,
-            lr_schedule=copy.deepcopy(self.lr_schedule), shuffle=self.shuffle,
+            X, y_index, epochs=self.epochs, learning_rate=self.learning_rate,
+            batch_size=self.batch_size, lr_schedule=copy.deepcopy(self.lr_schedule),
+            shuffle=self.shuffle, optimizer=copy.deepcopy(self.optimizer),
+            validation_data=validation_data, early_stopping=self.early_stopping,
             progress=bool(self.verbose))
         self.n_iter_ = self.history_.epochs
         return self

@@ -1,19 +1,23 @@
-"""Loss functions and the output delta dl/dz^L.
+"""Losses and the output delta dl/dz^L: one table of (output, loss) pairs.
 
 Targets are integer class labels ``y`` of shape ``(N,)``; the one-hot vector of
 label ``t`` has a 1 at position ``t`` and zeros elsewhere. We never build the
 one-hot matrix: ``a - y_onehot`` is ``a`` with 1 subtracted at each label.
 
-Each loss gives the per-example value (computed from the logits ``z`` where that
-is what keeps it finite) and ``dl/da``. The output delta ``dl/dz^L`` is, in
-general, ``dl/da`` pulled back through the output function's Jacobian; for the
-canonical pairs it is simply ``a - y`` (see :func:`output_delta`).
+Every pair the network accepts is one entry of :data:`LOSSES`, keyed by
+``(output, loss)``, which holds side by side the per-example loss ``value(z, a, y)``
+(computed from the logits ``z`` where that is what keeps it finite), its gradient
+``grad_a(a, y)`` with respect to the outputs, and the output delta ``delta(a, y)``
+that backpropagation starts from. For the canonical pairs the delta is simply
+``a - y`` (:func:`canonical_delta`); for the others it is ``grad_a`` pulled back
+through the output function's Jacobian.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from functools import partial
+from typing import Callable, Optional
 
 import numpy as np
 
@@ -21,8 +25,8 @@ from .activations import OUTPUT_ACTIVATIONS, logsumexp
 
 __all__ = [
     "LOSSES",
-    "Loss",
-    "CANONICAL_PAIRS",
+    "OutputLoss",
+    "canonical_delta",
     "minus_one_hot",
     "one_hot",
     "per_example_loss",
@@ -56,111 +60,138 @@ def label_logits(z, y):
     return z[np.arange(len(y)), y]
 
 
-def cross_entropy(z, a, y, output):
-    """Per-example cross-entropy, computed from the logits ``z``.
-
-    * softmax outputs: l = -log a_t = logsumexp(z) - z_t.
-    * sigmoid outputs (one independent Bernoulli per unit, the binary
-      cross-entropy summed over units):
-      l = -sum_k [y_k log a_k + (1 - y_k) log(1 - a_k)]
-        = sum_k log(1 + exp(z_k)) - z_t.
-    Taking logs of ``a`` instead would give -inf once a saturates to 0.
-    """
-    if output == "softmax":
-        return logsumexp(z, axis=1) - label_logits(z, y)
-    if output == "sigmoid":
-        return np.sum(np.logaddexp(0, z), axis=1) - label_logits(z, y)
-    raise ValueError(f"cross_entropy is defined for softmax or sigmoid outputs, not {output!r}")
+def canonical_delta(a, y):
+    """The output delta dl/dz^L = a - y of a canonical (output, loss) pair, shape ``(N, K)``."""
+    # Each canonical output function is the *canonical link* of its loss: the loss is
+    # the negative log-likelihood of an exponential-family distribution (categorical,
+    # Bernoulli, Gaussian) whose natural parameter is z. For such a pair
+    # l = A(z) - y.z + const, where A is the log-partition function, and A'(z) is
+    # exactly the mean, i.e. the output a = F(z). So dl/dz = A'(z) - y = a - y: the
+    # Jacobian of F and the 1/a of the log cancel, and no saturation can shrink the delta.
+    return minus_one_hot(a, y)
 
 
-def cross_entropy_grad_a(a, y, output="softmax"):
-    """dl/da of the cross-entropy, shape ``(N, K)``.
+# ------------------------------------------------------------ softmax + cross-entropy
+def softmax_cross_entropy(z, a, y):
+    """Per-example l = -log a_t = logsumexp(z) - z_t, from the logits (finite for any z)."""
+    return logsumexp(z, axis=1) - label_logits(z, y)
 
-    * softmax outputs: -y/a (only the true class's output appears in the loss);
-    * sigmoid outputs (binary cross-entropy per unit): (1 - y)/(1 - a) - y/a.
 
-    Never needed by the network: both pairs are canonical (see :func:`output_delta`).
-    """
-    if output == "softmax":
-        g = np.zeros_like(a)
-    elif output == "sigmoid":
-        g = 1.0 / (1.0 - a)
-    else:
-        raise ValueError(f"cross_entropy is defined for softmax or sigmoid outputs, not {output!r}")
+def softmax_cross_entropy_grad_a(a, y):
+    """dl/da = -y / a: only the true class's output appears in the loss."""
+    g = np.zeros_like(a)
     rows = np.arange(len(y))
     g[rows, y] = -1.0 / a[rows, y]
     return g
 
 
-def squared_error(z, a, y, output):
+def softmax_cross_entropy_sum(z, a, y, predicted):
+    """The loss summed over a batch, reusing the softmax ``a`` of the forward pass.
+
+    For any class k, logsumexp(z) = z_k - log a_k; at the predicted class k (the arg
+    max of each row, ``predicted``) a_k >= 1/K, so the logarithm is safe and accurate.
+    The loss then costs a few gathers and one log of N numbers, with no second exp.
+    """
+    rows = np.arange(len(y))
+    z_k = z[rows, predicted]
+    return float((z_k - np.log(a[rows, predicted])).sum() - z[rows, y].sum())
+
+
+# ------------------------------------------------------------ sigmoid + cross-entropy
+def sigmoid_cross_entropy(z, a, y):
+    """Binary cross-entropy summed over the units, from the logits.
+
+    l = -sum_k [y_k log a_k + (1 - y_k) log(1 - a_k)] = sum_k log(1 + exp(z_k)) - z_t;
+    taking logs of ``a`` instead would give -inf once a saturates to 0.
+    """
+    return np.sum(np.logaddexp(0, z), axis=1) - label_logits(z, y)
+
+
+def sigmoid_cross_entropy_grad_a(a, y):
+    """dl/da = (1 - y)/(1 - a) - y/a, one independent Bernoulli per unit."""
+    g = 1.0 / (1.0 - a)
+    rows = np.arange(len(y))
+    g[rows, y] = -1.0 / a[rows, y]
+    return g
+
+
+# ------------------------------------------------------------------- squared error
+def squared_error(z, a, y):
     """Per-example squared error l = 1/2 sum_k (a_k - y_k)^2."""
     r = minus_one_hot(a, y)
     return 0.5 * np.sum(r * r, axis=1)
 
 
-def squared_error_grad_a(a, y, output=None):
+def squared_error_grad_a(a, y):
     """dl/da = a - y, whatever the output function."""
     return minus_one_hot(a, y)
 
 
-@dataclass(frozen=True)
-class Loss:
-    """A loss: its per-example value ``value(z, a, y, output)`` and ``grad_a(a, y, output)``."""
+def _pulled_back(vjp, a, y):
+    return vjp(a, squared_error_grad_a(a, y))
 
-    name: str
+
+def squared_error_delta(output):
+    """dl/dz^L of squared error after a non-canonical ``output``: J_F^T (a - y).
+
+    The Jacobian adds the factor that vanishes when a unit saturates. (A
+    ``functools.partial``, not a closure, so that networks can be pickled.)
+    """
+    return partial(_pulled_back, OUTPUT_ACTIVATIONS[output].vjp)
+
+
+# ----------------------------------------------------------------------- the table
+@dataclass(frozen=True)
+class OutputLoss:
+    """An (output function, loss) pair: the loss value and the output delta side by side.
+
+    ``value(z, a, y)`` -> per-example loss, shape (N,); ``grad_a(a, y)`` -> dl/da and
+    ``delta(a, y)`` -> dl/dz^L, both of shape (N, K); ``summed(z, a, y, predicted)``
+    optionally gives the batch sum faster than ``value(...).sum()``.
+    """
+
     value: Callable
     grad_a: Callable
-    outputs: tuple  # the output functions it may be combined with
+    delta: Callable
+    summed: Optional[Callable] = None
+
+    @property
+    def canonical(self):
+        """Whether the delta is ``a - y`` (the output is the loss's canonical link)."""
+        return self.delta is canonical_delta
+
+    def sum(self, z, a, y, predicted):
+        """The loss summed over a batch, as a float."""
+        if self.summed is not None:
+            return self.summed(z, a, y, predicted)
+        return float(np.sum(self.value(z, a, y)))
 
 
 LOSSES = {
-    "cross_entropy": Loss("cross_entropy", cross_entropy, cross_entropy_grad_a, ("softmax", "sigmoid")),
-    "mse": Loss("mse", squared_error, squared_error_grad_a, ("softmax", "sigmoid", "identity")),
+    ("softmax", "cross_entropy"): OutputLoss(softmax_cross_entropy, softmax_cross_entropy_grad_a,
+                                             canonical_delta, softmax_cross_entropy_sum),
+    ("sigmoid", "cross_entropy"): OutputLoss(sigmoid_cross_entropy, sigmoid_cross_entropy_grad_a,
+                                             canonical_delta),
+    ("identity", "mse"): OutputLoss(squared_error, squared_error_grad_a, canonical_delta),
+    ("softmax", "mse"): OutputLoss(squared_error, squared_error_grad_a, squared_error_delta("softmax")),
+    ("sigmoid", "mse"): OutputLoss(squared_error, squared_error_grad_a, squared_error_delta("sigmoid")),
 }
-
-# Each of these output functions is the *canonical link* of its loss: the loss is
-# the negative log-likelihood of an exponential-family distribution (categorical,
-# Bernoulli, Gaussian) whose natural parameter is z. For such a pair
-# l = A(z) - y.z + const, where A is the log-partition function, and A'(z) is
-# exactly the mean, i.e. the output a = F(z). So dl/dz = A'(z) - y = a - y: the
-# Jacobian of F and the 1/a of the log cancel, and no saturation can shrink the delta.
-CANONICAL_PAIRS = {("softmax", "cross_entropy"), ("sigmoid", "cross_entropy"), ("identity", "mse")}
 
 
 def per_example_loss(z, a, y, output, loss):
     """Per-example data loss, shape ``(N,)``."""
-    return LOSSES[loss].value(z, a, y, output)
+    return LOSSES[output, loss].value(z, a, y)
 
 
 def summed_loss(z, a, y, output, loss, predicted):
-    """The data loss summed over a batch, as a float: what ``fit`` records every step.
+    """The data loss summed over a batch, as a float: what training records every step.
 
-    The same number as ``per_example_loss(z, a, y, output, loss).sum()``. For
-    softmax + cross-entropy it reuses the softmax ``a`` the forward pass already
-    computed instead of exponentiating the logits a second time: for any class k,
-    logsumexp(z) = z_k - log a_k, and at the predicted class k (``predicted``, the
-    arg max of each row) a_k >= 1/K, so the logarithm is safe and accurate. The
-    loss l = logsumexp(z) - z_y then costs a few gathers and one log of N numbers.
+    ``predicted`` is the arg max of each row of ``z``; the same number as
+    ``per_example_loss(z, a, y, output, loss).sum()``.
     """
-    if output == "softmax" and loss == "cross_entropy":
-        rows = np.arange(len(y))
-        z_k = z[rows, predicted]
-        return float((z_k - np.log(a[rows, predicted])).sum() - z[rows, y].sum())
-    return float(np.sum(per_example_loss(z, a, y, output, loss)))
+    return LOSSES[output, loss].sum(z, a, y, predicted)
 
 
-def output_delta(a, y, output, loss, out=None):
-    """The output delta dl/dz^L, shape ``(N, K)``.
-
-    For a canonical pair it is ``a - y``. Otherwise (squared error after a
-    softmax or sigmoid) dl/da = a - y is pulled back through F's Jacobian,
-    which adds the factor that vanishes when a unit saturates.
-    """
-    if (output, loss) in CANONICAL_PAIRS:
-        return minus_one_hot(a, y, out=out)
-    g = LOSSES[loss].grad_a(a, y, output)
-    delta = OUTPUT_ACTIVATIONS[output].vjp(a, g)
-    if out is not None:
-        out[...] = delta
-        return out
-    return delta
+def output_delta(a, y, output, loss):
+    """The output delta dl/dz^L, shape ``(N, K)``: ``a - y`` for a canonical pair."""
+    return LOSSES[output, loss].delta(a, y)

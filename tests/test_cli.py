@@ -55,6 +55,10 @@ def test_bad_argument_in_a_subprocess(tmp_path):
     (["train", "--dataset", "imagenet"], "argument --dataset: invalid choice: 'imagenet'"),
     (["train", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
     (["train", "--dtype", "float16"], "argument --dtype: invalid choice: 'float16'"),
+    (["train", "--optimizer", "adagrad"], "argument --optimizer: invalid choice: 'adagrad'"),
+    (["train", "--dropout", "1"], "argument --dropout: must be in [0, 1)"),
+    (["train", "--patience", "0"], "argument --patience: must be > 0"),
+    (["train", "--patience", "3", "--validation", "0"], "--patience (early stopping) needs a validation set"),
     (["fit"], "invalid choice: 'fit'"),
     ([], "the following arguments are required: COMMAND"),
 ])
@@ -87,6 +91,26 @@ def test_no_plot_and_no_validation(tmp_path, capsys, monkeypatch):
     assert not list(tmp_path.iterdir())
 
 
+def test_optimizer_dropout_and_early_stopping_options(capsys):
+    code = cli.main(["train", "--epochs", "60", "--no-plot", "--limit", "200", "--hidden", "64",
+                     "--optimizer", "adam", "--lr", "0.01", "--dropout", "0.2", "--patience", "2"])
+    assert code == 0
+    out = capsys.readouterr().out
+    stopped = [line for line in out.splitlines() if line.startswith("early stopping after epoch")]
+    assert len(stopped) == 1 and "kept the weights of epoch" in stopped[0]
+    assert "epoch 60/60" not in out
+
+
+def test_digits_split_is_the_books():
+    """The CLI loads digits through mlp_from_scratch.datasets.load_digits: the book's split."""
+    from mlp_from_scratch.datasets import load_digits
+    (X_book, y_book), (X_book_test, y_book_test) = load_digits(seed=0)
+    (X_train, y_train), (X_test, y_test) = cli.load_dataset("digits", scale="unit", seed=0)
+    np.testing.assert_array_equal(y_train, y_book)
+    np.testing.assert_array_equal(y_test, y_book_test)
+    np.testing.assert_allclose(X_train * 16, X_book, rtol=1e-6)
+
+
 def test_same_seed_same_output(capsys):
     args = ["train", "--epochs", "2", "--no-plot", "--limit", "300", "--seed", "3"]
 
@@ -103,7 +127,7 @@ def test_a_diverging_run_exits_1_naming_the_epoch(capsys):
     code = cli.main(["train", "--activation", "identity", "--lr", "1e6", "--epochs", "3", "--no-plot"])
     assert code == 1
     err = capsys.readouterr().err
-    assert "training diverged" in err and "in epoch 1;" in err and "smaller" in err
+    assert "training diverged" in err and "in epoch 1 (step" in err and "smaller" in err
 
 
 def test_missing_dataset_module_is_a_clear_error(capsys, monkeypatch):
@@ -131,6 +155,8 @@ def test_other_datasets_go_through_the_package_loaders(monkeypatch):
     images = np.array([[0, 255], [51, 102]], dtype=np.uint8)
     fake.load_fashion_mnist = lambda: ((images.reshape(2, 1, 2), np.array([1, 0])),
                                        (images[:1], np.array([1])))
+    from mlp_from_scratch.datasets import scale_minus_one_one, scale_zero_one
+    fake.scale_zero_one, fake.scale_minus_one_one = scale_zero_one, scale_minus_one_one
     monkeypatch.setitem(sys.modules, "mlp_from_scratch.datasets", fake)
     monkeypatch.setattr("mlp_from_scratch.datasets", fake, raising=False)
     (X_train, y_train), (X_test, y_test) = cli.load_dataset("fashion-mnist", scale="unit")
@@ -144,7 +170,7 @@ def test_other_datasets_go_through_the_package_loaders(monkeypatch):
 def test_digits_are_scaled(scale, low, high):
     (X_train, y_train), (X_test, y_test) = cli.load_dataset("digits", scale=scale, seed=0)
     assert X_train.shape[1] == X_test.shape[1] == 64
-    assert len(X_train) + len(X_test) == 1797
+    assert len(X_train) + len(X_test) == 1797 and X_train.dtype == np.float32
     assert X_train.min() == low and X_train.max() == high
     assert set(np.unique(y_train)) == set(range(10))
 

@@ -26,7 +26,8 @@ def small(**kwargs):
     return MLPClassifier(**(params | kwargs))
 
 
-@parametrize_with_checks([small(), small(dtype="float32", hidden_layer_sizes=(8, 6))])
+@parametrize_with_checks([small(), small(dtype="float32", hidden_layer_sizes=(8, 6)),
+                          small(optimizer="adam", learning_rate=0.01, dropout=0.1, early_stopping=3)])
 def test_sklearn_estimator_checks(estimator, check):
     check(estimator)
 
@@ -170,6 +171,10 @@ def test_hidden_layer_sizes_may_be_a_single_int(blobs):
     (dict(hidden_layer_sizes=(0,)), r"layer_sizes must list"),
     (dict(hidden_layer_sizes=None), r"hidden_layer_sizes must be a tuple of positive integers"),
     (dict(dtype="int32"), r"dtype must be np.float32 or np.float64"),
+    (dict(optimizer="adagrad"), r"unknown optimizer 'adagrad'; valid choices are: 'sgd'"),
+    (dict(dropout=1.0), r"dropout must be a rate in \[0, 1\)"),
+    (dict(early_stopping=0), r"patience must be a positive integer"),
+    (dict(early_stopping=2, validation_fraction=1.0), r"validation_fraction must be a number in \(0, 1\)"),
 ])
 def test_bad_parameters_fail_at_fit_with_clear_messages(blobs, params, message):
     X, y = blobs
@@ -231,3 +236,31 @@ def test_cross_val_score(digits):
     scores = cross_val_score(small(hidden_layer_sizes=(30,), learning_rate=0.1, epochs=10), X, y, cv=3)
     assert scores.shape == (3,)
     assert scores.min() > 0.7
+
+
+def test_optimizer_dropout_and_early_stopping_reach_the_network(blobs):
+    X, y = blobs
+    from mlp_from_scratch.optimizers import Adam
+    opt = Adam()
+    clf = small(optimizer=opt, dropout=(0.2,), early_stopping=2, validation_fraction=0.25,
+                epochs=200).fit(X, y)
+    assert opt.t == 0, "the estimator trains a copy of the optimiser, never the parameter itself"
+    assert clf.net_.dropout_rates == [0.2]
+    history = clf.history_
+    assert len(history.val_loss) == history.epochs and history.best_epoch is not None
+    assert history.stopped_epoch is None or history.stopped_epoch == history.best_epoch + 2
+    assert clf.score(X, y) > 0.9
+
+
+def test_grid_search_over_optimizer_dropout_and_early_stopping(digits):
+    X, y = digits
+    grid = {"optimizer": ["sgd", "adam"], "dropout": [0.0, 0.2], "early_stopping": [None, 3]}
+    search = GridSearchCV(MLPClassifier(hidden_layer_sizes=(20,), epochs=5, batch_size=50,
+                                        learning_rate=0.01, random_state=0), grid, cv=2)
+    search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 8
+    assert set(search.best_params_) == {"optimizer", "dropout", "early_stopping"}
+    # with the small rate 0.01, Adam's normalised steps learn faster than SGD's in 5 epochs
+    scores = dict(zip(map(lambda p: (p["optimizer"], p["dropout"], p["early_stopping"]),
+                          search.cv_results_["params"]), search.cv_results_["mean_test_score"]))
+    assert scores["adam", 0.0, None] > scores["sgd", 0.0, None]

@@ -223,7 +223,7 @@ def test_history_lengths(blobs):
     assert len(history.step_loss) == 4 * steps_per_epoch
     assert "epochs=4" in repr(history)
     assert set(history.as_dict()) == {"loss", "accuracy", "val_loss", "val_accuracy",
-                                      "learning_rate", "step_loss"}
+                                      "learning_rate", "step_loss", "best_epoch", "stopped_epoch"}
 
 
 def test_no_validation_no_validation_history(blobs):
