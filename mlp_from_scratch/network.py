@@ -8,13 +8,14 @@ lists below they are ``weights[l - 1]``. For one example (column vectors)
 with a^0 = x. For a minibatch the examples are the *rows* of ``a`` and the same
 equation reads ``z = a @ W + b``; ``W`` has shape ``(n_in, n_out)``.
 
-Backpropagation (mean loss over the N examples of a batch) returns the gradients;
-the training loop and the optimisers live in :mod:`mlp_from_scratch.training` and
-:mod:`mlp_from_scratch.optimizers`.
+Backpropagation (mean loss over the N examples of a batch) returns the gradients:
 
     delta^L = dl/dz^L            (= a^L - y for a canonical output/loss pair)
     dW^l    = (a^{l-1})^T delta^l / N,    db^l = sum over rows of delta^l / N
     delta^{l-1} = (delta^l (W^l)^T) * f'(z^{l-1})
+
+What to do with them is the business of the training loop and the optimisers
+(:mod:`mlp_from_scratch.training`, :mod:`mlp_from_scratch.optimizers`).
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ def _init_std(init, activation, n_in, n_out):
 
 
 class MLP:
-    """A fully connected feed-forward network trained by minibatch SGD.
+    """A fully connected feed-forward network, trained by minibatch gradient descent.
 
     Parameters
     ----------

@@ -59,6 +59,7 @@ def _check_eps(value):
     return float(value)
 
 
+_AXPY_MIN_SIZE = 4096  # smaller arrays: two NumPy passes are cheaper than calling BLAS
 _AXPY = None  # dtype -> BLAS axpy (y += a x in one pass), looked up at the first SGD step
 
 
@@ -77,13 +78,16 @@ def _blas_axpy():
 def subtract_scaled(theta, g, eta):
     """theta <- theta - eta g, in place; ``g`` may be overwritten.
 
-    With SciPy, one pass of BLAS ``axpy`` over contiguous arrays (as fast as the
-    plain ``theta -= g``); otherwise ``g *= eta`` then ``theta -= g``, which
-    allocates nothing either.
+    Large arrays: with SciPy, one pass of BLAS ``axpy`` over contiguous arrays (as
+    fast as the plain ``theta -= g``). Otherwise, and for small arrays, where the
+    call of ``axpy`` costs more than a pass, ``g *= eta`` then ``theta -= g``,
+    which allocates nothing either.
     """
-    axpy = _blas_axpy().get(theta.dtype)
-    if (axpy is not None and g.dtype == theta.dtype and theta.size
-            and theta.flags.c_contiguous and g.flags.c_contiguous):
+    if theta.size >= _AXPY_MIN_SIZE and g.dtype == theta.dtype:
+        axpy = _blas_axpy().get(theta.dtype)
+    else:
+        axpy = None
+    if axpy is not None and theta.flags.c_contiguous and g.flags.c_contiguous:
         out = axpy(g.reshape(-1), theta.reshape(-1), a=-eta)
         if np.may_share_memory(out, theta):  # updated in place, as expected
             return
@@ -153,6 +157,17 @@ class SGD(Optimizer):
     As ``torch.optim.SGD(lr=eta)``. No state. A step allocates nothing: it is one
     BLAS ``axpy`` per array (see :func:`subtract_scaled`).
     """
+
+    def step(self, params, grads, learning_rate, decay=None):
+        # the base class's loop without its per-array state: the cheapest possible step
+        if len(params) != len(grads):
+            raise ValueError(f"params and grads must have the same length; got {len(params)} and {len(grads)}")
+        self.t += 1
+        eta = float(learning_rate)
+        for theta, g in zip(params, grads):
+            if theta.shape != g.shape:
+                raise ValueError(f"a gradient of shape {g.shape} was given for a parameter of shape {theta.shape}")
+            subtract_scaled(theta, g, eta)
 
     def _update(self, theta, g, state, eta, decay):
         subtract_scaled(theta, g, eta)

@@ -176,7 +176,7 @@ def test_mismatched_arguments_are_rejected():
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sgd_updates_views_and_contiguous_arrays_alike(dtype):
     # the one-pass BLAS route needs contiguous arrays; views must still be updated in place
-    base = np.arange(12, dtype=dtype).reshape(3, 4)
+    base = np.arange(8192, dtype=dtype).reshape(64, 128)  # large enough for the BLAS route
     views = [base.copy(), base.copy().T, base.copy()[:, ::2], np.zeros(0, dtype=dtype)]
     expected = [v - dtype(0.5) * np.ones_like(v) for v in views]
     SGD().step(views, [np.ones_like(v) for v in views], 0.5)

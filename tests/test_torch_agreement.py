@@ -114,3 +114,42 @@ def test_one_sgd_step_agrees_with_a_step_along_the_torch_gradient():
     net.fit(X, y, epochs=1, learning_rate=0.5, batch_size=10, shuffle=False)
     for ours, theirs in zip(net.weights + net.biases, weights + biases):
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+TORCH_OPTIMIZERS = {
+    "sgd": lambda W, b, lr: torch.optim.SGD(W + b, lr=lr),
+    "momentum": lambda W, b, lr: torch.optim.SGD(W + b, lr=lr, momentum=0.9),
+    "nesterov": lambda W, b, lr: torch.optim.SGD(W + b, lr=lr, momentum=0.9, nesterov=True),
+    "rmsprop": lambda W, b, lr: torch.optim.RMSprop(W + b, lr=lr, alpha=0.99, eps=1e-8),
+    "adam": lambda W, b, lr: torch.optim.Adam(W + b, lr=lr),
+    # decoupled weight decay on the weights only: two parameter groups
+    "adamw": lambda W, b, lr: torch.optim.AdamW([{"params": W}, {"params": b, "weight_decay": 0.0}],
+                                                lr=lr, weight_decay=0.01),
+}
+
+
+@pytest.mark.parametrize("name", list(TORCH_OPTIMIZERS))
+def test_training_with_each_optimizer_agrees_with_torch_optim(name):
+    """fit(optimizer=name, shuffle=False): two epochs of minibatches in order, step by step
+    as a torch.optim loop on the same objective (float64)."""
+    net = MLP([4, 6, 3], hidden="tanh", l2=0.005, seed=3)
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((24, 4))
+    y = rng.integers(0, 3, 24)
+    weights = [torch.tensor(W, requires_grad=True) for W in net.weights]
+    biases = [torch.tensor(b, requires_grad=True) for b in net.biases]
+    lr = 0.01 if name in ("rmsprop", "adam", "adamw") else 0.1
+    opt = TORCH_OPTIMIZERS[name](weights, biases, lr)
+    Xt, yt = torch.tensor(X), torch.tensor(y)
+    for _ in range(2):
+        for start in range(0, 24, 8):
+            opt.zero_grad()
+            torch_objective(weights, biases, Xt[start:start + 8], yt[start:start + 8],
+                            "tanh", "softmax", "cross_entropy", 0.0, 0.005).backward()
+            opt.step()
+    start_weights = [W.copy() for W in net.weights]
+    net.fit(X, y, epochs=2, learning_rate=lr, batch_size=8, shuffle=False, optimizer=name)
+    for ours, theirs in zip(net.weights + net.biases, weights + biases):
+        theirs = theirs.detach().numpy()
+        assert np.max(np.abs(ours - theirs)) <= 1e-12 * np.max(np.abs(theirs))
+    assert max(np.max(np.abs(W - W0)) for W, W0 in zip(net.weights, start_weights)) > 1e-3
