@@ -361,7 +361,7 @@ def test_converter_turns_myst_into_plain_markdown(tmp_path):
         ````{solution} ex-a
         :class: dropdown
 
-        Done, see [the notation](notation.md) and ![img](_static/logo.svg).
+        Done, see [the preface](preface.md) and ![img](_static/logo.svg).
         ````
         """)
     assert "\\tag{1}" in text and "\\tag{2}" in text
@@ -370,7 +370,7 @@ def test_converter_turns_myst_into_plain_markdown(tmp_path):
     assert "the figure below" in text and "“Title”" in text
     assert "> **Note**" in text and "> **Exercise: Title of it**" in text and "Do $x^2$." in text
     assert "<details>" in text and "<summary>Solution</summary>" in text
-    assert bookmeta.blob_url("book/notation.md") in text
+    assert bookmeta.blob_url("book/preface.md") in text
     assert bookmeta.raw_url("book/_static/logo.svg") in text
     for leftover in ("{eq}", "{cite", "{glue", "(eq-loss)", "(sec-x)=", "% a comment", "```{"):
         assert leftover not in text
