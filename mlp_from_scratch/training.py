@@ -230,17 +230,23 @@ def one_example_step(net, x, y, learning_rate):
         if l < len(W) - 1:
             a = f.f_inplace(z)
             activations.append(a)
-    pair = LOSSES[net.output, net.loss_name]
-    a_out = net._F.f(z)
     predicted = z.argmax(axis=1)
-    loss = pair.sum(z, a_out, y, predicted)
+    if net.output == "softmax" and net.loss_name == "cross_entropy":  # one row: fewer calls than the general table
+        m = z[0].max()
+        e = z[0] - m
+        np.exp(e, out=e)  # exponents <= 0: no overflow
+        total = e.sum()
+        loss = math.log(total) + float(m - z[0, y[0]])  # logsumexp(z) - z_y
+        e /= total  # a^L
+        e[y[0]] -= 1
+        delta = e  # delta^L = a^L - y
+    else:
+        pair = LOSSES[net.output, net.loss_name]
+        a_out = net._F.f(z)
+        loss = pair.sum(z, a_out, y, predicted)
+        delta = pair.delta(a_out, y)[0]
     if not math.isfinite(loss):  # train() stops with TrainingDivergedError; the weights stay as they were
         return loss, predicted
-    if pair.canonical:  # delta^L = a^L - y, in place (a^L is not needed any more)
-        a_out[0, y[0]] -= 1
-        delta = a_out[0]
-    else:
-        delta = pair.delta(a_out, y)[0]
     for l in reversed(range(len(W))):
         W_l = W[l] if l else W1
         if l:  # delta of the layer below, through W^l before W^l moves

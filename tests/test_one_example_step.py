@@ -31,6 +31,20 @@ def two_nets(dtype, sizes=(60, 20, 5), hidden="sigmoid", **kwargs):
     return [MLP(list(sizes), hidden=hidden, init=1.0, seed=4, dtype=dtype, **kwargs) for _ in range(2)]
 
 
+@pytest.mark.parametrize("dtype, rtol", [(np.float32, 4e-6), (np.float64, 1e-14)])
+@pytest.mark.parametrize("output, loss", [("softmax", "cross_entropy"), ("sigmoid", "cross_entropy"),
+                                          ("softmax", "mse"), ("identity", "mse")])
+def test_every_output_and_loss(dtype, rtol, output, loss):
+    """The softmax/cross-entropy shortcut and the general table give the dense step's numbers."""
+    X, y = sparse_examples(1, 60, seed=8, dtype=dtype)
+    fused, dense = two_nets(dtype, output=output, loss=loss)
+    value, _ = one_example_step(fused, X[0], y[:1], 0.2)
+    assert value == pytest.approx(dense.loss(X, y[:1]), rel=10 * rtol)
+    dense_step(dense, X[0], y[:1], 0.2)
+    for a, b in zip(fused.weights + fused.biases, dense.weights + dense.biases):
+        assert np.abs(a - b).max() <= rtol * np.abs(b).max()
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_rows_of_zero_inputs_are_bit_identical(dtype):
     X, y = sparse_examples(1, 60, seed=0, dtype=dtype)
