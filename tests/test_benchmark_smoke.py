@@ -91,3 +91,11 @@ def test_quick_mode_and_noise_flags(tmp_path):
     row = bench.summarise(cells, ["W1"], ["numpy-f32"], probe_min=1e-4)[0]
     assert "disturbed" in row["flags"] and row["floor_ratio_flagged"]
     assert "NOT JUDGED" in bench.format_targets([row])
+
+
+def test_one_example_benchmark_quick():
+    """python -m benchmarks.bench_one_example --quick runs both routes (no timing assertions)."""
+    out = subprocess.run([sys.executable, "-m", "benchmarks.bench_one_example", "--quick", "--steps", "200"],
+                         capture_output=True, text=True, timeout=300, cwd=SCRIPT.parent.parent)
+    assert out.returncode == 0, out.stderr
+    assert "fit " in out.stdout and "general " in out.stdout and "fit / general" in out.stdout
