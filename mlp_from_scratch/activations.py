@@ -209,9 +209,9 @@ def softmax(z, axis=-1):
         Non-negative, summing to one along ``axis``.
     """
     e = _as_float(z).swapaxes(axis, 0).copy()  # the softmax axis first, contiguous
-    e -= e.max(axis=0)
+    e -= np.maximum.reduce(e, axis=0)  # e.max(axis=0) without the Python wrapper of the method
     np.exp(e, out=e)
-    e /= e.sum(axis=0)
+    e /= np.add.reduce(e, axis=0)
     return np.ascontiguousarray(e.swapaxes(0, axis))
 
 

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from types import MappingProxyType
 
 import numpy as np
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-from .losses import LOSSES, output_delta, per_example_loss, summed_loss
+from .losses import LOSSES, output_delta, per_example_loss
 from .training import History, TrainingDivergedError, train
 from .validation import check_choice, check_X, check_y
 
@@ -54,9 +55,7 @@ class Activations(list):
     itself then holds a~^l = r^l * a^l / (1 - p), the input the next layer saw.
     """
 
-    def __init__(self, iterable=()):
-        super().__init__(iterable)
-        self.dropped = {}
+    dropped = MappingProxyType({})  # read-only default: nothing dropped in this pass
 
 
 def _init_std(init, activation, n_in, n_out):
@@ -134,6 +133,7 @@ class MLP:
                 f"loss {loss!r} cannot follow output {output!r}; it works with outputs "
                 f"{', '.join(repr(o) for o, name in LOSSES if name == loss)}"
             )
+        self._loss = LOSSES[output, loss]
         for name, value in (("l1", l1), ("l2", l2)):
             if not (isinstance(value, numbers.Real) and np.isfinite(value) and value >= 0):
                 raise ValueError(f"{name} must be a non-negative number; got {value!r}")
@@ -145,6 +145,7 @@ class MLP:
         self.dropout_rates = _dropout_rates(dropout, len(self.layer_sizes) - 2)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
+        self.n_layers = len(self.layer_sizes) - 1  # L, the number of weight layers
         self.weights, self.biases = [], []
         for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
             std = _init_std(init, hidden, n_in, n_out)
@@ -152,10 +153,6 @@ class MLP:
             self.biases.append(np.zeros(n_out, dtype=self.dtype))
 
     # ------------------------------------------------------------------ basics
-    @property
-    def n_layers(self):
-        """Number of weight layers L."""
-        return len(self.weights)
 
     @property
     def n_parameters(self):
@@ -224,7 +221,7 @@ class MLP:
         p = self.dropout_rates[l - 1]
         mask = (self.rng.random(a.shape, dtype=self.dtype) >= p).astype(self.dtype)
         mask *= 1 / (1 - p)
-        activations.dropped[l] = (mask, a)
+        activations.__dict__.setdefault("dropped", {})[l] = (mask, a)
         return a * mask
 
     def backward(self, activations, y):
@@ -305,9 +302,9 @@ class MLP:
         """The data loss summed over a batch (a float), from its logits and outputs.
 
         ``predicted`` is the arg max of each row of ``z``; the training loop records
-        this number every step (see :func:`mlp_from_scratch.losses.summed_loss`).
+        this number every step (see :meth:`mlp_from_scratch.losses.OutputLoss.sum`).
         """
-        return summed_loss(z, a, y, self.output, self.loss_name, predicted)
+        return self._loss.sum(z, a, y, predicted)
 
     def gradients(self, X, y):
         """Exact gradient of :meth:`loss` (subgradient sign(W) for the L1 term).

@@ -83,16 +83,18 @@ def subtract_scaled(theta, g, eta):
     call of ``axpy`` costs more than a pass, ``g *= eta`` then ``theta -= g``,
     which allocates nothing either.
     """
-    if theta.size >= _AXPY_MIN_SIZE and g.dtype == theta.dtype:
-        axpy = _blas_axpy().get(theta.dtype)
-    else:
-        axpy = None
-    if axpy is not None and theta.flags.c_contiguous and g.flags.c_contiguous:
-        out = axpy(g.reshape(-1), theta.reshape(-1), a=-eta)
-        if np.may_share_memory(out, theta):  # updated in place, as expected
-            return
-    g *= eta
-    theta -= g
+    if theta.size < _AXPY_MIN_SIZE or not _axpy_in_place(theta, g, eta):
+        g *= eta
+        theta -= g
+
+
+def _axpy_in_place(theta, g, eta):
+    """theta -= eta g by BLAS axpy; False (nothing done) where that is not possible."""
+    axpy = (_AXPY if _AXPY is not None else _blas_axpy()).get(theta.dtype)
+    if axpy is None or g.dtype != theta.dtype or not (theta.flags.c_contiguous and g.flags.c_contiguous):
+        return False
+    out = axpy(g.reshape(-1), theta.reshape(-1), a=-eta)
+    return np.may_share_memory(out, theta)  # updated in place, as expected
 
 
 _GER = None  # dtype -> BLAS ger (A += alpha x y^T in one pass), looked up at the first call
@@ -196,7 +198,9 @@ class SGD(Optimizer):
         for theta, g in zip(params, grads):
             if theta.shape != g.shape:
                 raise ValueError(f"a gradient of shape {g.shape} was given for a parameter of shape {theta.shape}")
-            subtract_scaled(theta, g, eta)
+            if theta.size < _AXPY_MIN_SIZE or not _axpy_in_place(theta, g, eta):  # subtract_scaled, inlined
+                g *= eta
+                theta -= g
 
     def _update(self, theta, g, state, eta, decay):
         subtract_scaled(theta, g, eta)

@@ -21,6 +21,13 @@ Deviations from the API contract (API-CONTRACT.md, issue 11):
   False for the biases), and it may overwrite the gradient arrays it is given.
 * A callback is a :class:`Callback` or a plain function ``f(net, epoch, history)``
   called after every epoch (``epoch`` 1-based); a true return value stops training.
+
+Additions the contract does not name: ``mlp_from_scratch.train`` is re-exported;
+``MLP.check_inputs`` (formerly the private ``_inputs``), ``MLP.data_loss_sum`` and
+``MLP.rng`` (formerly ``_rng``) are public because this module uses them;
+``forward_pass`` returns an :class:`~mlp_from_scratch.network.Activations` list
+whose ``dropped`` holds the dropout masks; ``losses.LOSSES`` is keyed by
+``(output, loss)`` pairs.
 """
 
 from __future__ import annotations
@@ -351,6 +358,7 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
             lr = schedule.epoch_rate(epoch - 1)
             history.learning_rate.append(lr)
             order = net.rng.permutation(N) if shuffle else np.arange(N)
+            params = net.weights + net.biases  # updated in place by the optimiser
             loss_sum, n_correct, n_seen = 0.0, 0, 0
             for start in range(0, N, batch_size):
                 if fused:  # one example, plain SGD: forward, backward and update in one lean step
@@ -378,7 +386,7 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
                     opt.t += 1
                 else:
                     dW, db = net.backward(activations, yb)
-                    opt.step(net.weights + net.biases, dW + db, lr, decay)
+                    opt.step(params, dW + db, lr, decay)
                 steps += 1
                 if schedule.needs_step_loss or record_steps:
                     if record_steps:
