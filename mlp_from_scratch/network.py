@@ -145,7 +145,6 @@ class MLP:
         self.dropout_rates = _dropout_rates(dropout, len(self.layer_sizes) - 2)
         self.seed = seed
         self.rng = np.random.default_rng(seed)
-        self.n_layers = len(self.layer_sizes) - 1  # L, the number of weight layers
         self.weights, self.biases = [], []
         for n_in, n_out in zip(self.layer_sizes[:-1], self.layer_sizes[1:]):
             std = _init_std(init, hidden, n_in, n_out)
@@ -153,6 +152,11 @@ class MLP:
             self.biases.append(np.zeros(n_out, dtype=self.dtype))
 
     # ------------------------------------------------------------------ basics
+
+    @property
+    def n_layers(self):
+        """Number of weight layers L."""
+        return len(self.weights)
 
     @property
     def n_parameters(self):
