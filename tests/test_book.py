@@ -439,7 +439,7 @@ def test_notation_names_exist_in_the_package():
 
     text = (ROOT / "book" / "notation.md").read_text(encoding="utf-8")
     for attr in set(re.findall(r"`net\.(\w+)", text)):
-        assert hasattr(MLP, attr) or attr in ("weights", "biases", "layer_sizes", "n_layers"), attr
+        assert hasattr(MLP, attr) or attr in ("weights", "biases", "layer_sizes"), attr
     for attr in set(re.findall(r"`MLP\.(\w+)`", text)):
         assert hasattr(MLP, attr), attr
     net = MLP([3, 2], seed=0)
