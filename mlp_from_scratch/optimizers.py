@@ -97,6 +97,35 @@ def _axpy_in_place(theta, g, eta):
     return np.may_share_memory(out, theta)  # updated in place, as expected
 
 
+_GER = None  # dtype -> BLAS ger (A += alpha x y^T in one pass), looked up at the first call
+
+
+def subtract_outer(theta, eta, u, v):
+    """theta <- theta - eta u v^T, in place: a one-example SGD step on a weight matrix.
+
+    ``theta`` of shape ``(len(u), len(v))``. With SciPy, one pass of BLAS ``ger``
+    over ``theta`` (BLAS is column-major, so it updates theta^T += -eta v u^T); the
+    gradient u v^T is never stored. Otherwise, and for matrices small enough that
+    calling BLAS costs more than a pass, NumPy builds it in one temporary.
+    """
+    global _GER
+    if _GER is None:
+        try:
+            from scipy.linalg.blas import dger, sger
+        except ImportError:  # scipy is optional
+            _GER = {}
+        else:
+            _GER = {np.dtype(np.float32): sger, np.dtype(np.float64): dger}
+    ger = _GER.get(theta.dtype) if theta.size >= _AXPY_MIN_SIZE else None  # small: NumPy is cheaper
+    if ger is not None and theta.flags.c_contiguous and u.dtype == v.dtype == theta.dtype:
+        out = ger(-eta, v, u, a=theta.T, overwrite_a=True)
+        if np.may_share_memory(out, theta):  # updated in place, as expected
+            return
+    g = np.multiply.outer(u, v)
+    g *= eta
+    theta -= g
+
+
 class Optimizer:
     """Base class: per-array state and one :meth:`step`.
 

@@ -38,12 +38,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .optimizers import make_optimizer
+from .losses import LOSSES
+from .optimizers import SGD, make_optimizer, subtract_outer
 from .progress import show_progress
 from .schedules import as_schedule
 from .validation import check_positive
 
-__all__ = ["train", "History", "TrainingDivergedError", "Callback", "EarlyStopping"]
+__all__ = ["train", "History", "TrainingDivergedError", "Callback", "EarlyStopping", "one_example_step"]
 
 
 class TrainingDivergedError(FloatingPointError, ValueError):
@@ -196,6 +197,84 @@ def _as_callbacks(callbacks, early_stopping, has_validation):
     return result
 
 
+def one_example_step(net, x, y, learning_rate):
+    """One step of plain SGD on one example, touching only the rows of W^1 its non-zero inputs meet.
+
+    The same step as ``forward_pass``, ``backward`` and ``SGD.step`` on a batch of
+    one, fused, for networks without penalties or dropout. For one example the
+    first layer's weight gradient is the outer product x delta^T, whose row i is
+    x_i delta^T: **zero in every row whose input x_i is zero** (about 81 % of an
+    MNIST image's pixels). So the forward product z = (W^1)^T x may sum over the
+    non-zero inputs only, and the update may skip the other rows; it is exact,
+    since those rows would change by exactly zero, and the forward pass differs
+    from the dense one only in the order of its sum (the backpropagation chapter
+    says why). Below half non-zero inputs the step gathers those rows of W^1,
+    updates them, and writes them back; otherwise it uses W^1 whole.
+
+    Parameters
+    ----------
+    net : MLP (no l1/l2 penalty, no dropout)
+    x : ndarray, shape (n_0,), of the network's dtype
+    y : int ndarray, shape (1,): the label
+    learning_rate : float
+
+    Returns
+    -------
+    loss : float
+        The example's data loss before the step.
+    predicted : ndarray, shape (1,)
+        The arg max of the output before the step.
+    """
+    W, b, f = net.weights, net.biases, net._f
+    rows = x.nonzero()[0]
+    sparse = 2 * len(rows) < len(x)  # sparse-input trick: only the rows of the non-zero inputs (exact)
+    W1 = W[0].take(rows, axis=0) if sparse else W[0]  # a copy of those rows, written back at the end
+    a = x[rows][None] if sparse else x[None]
+    activations = [a]  # a^0, ..., a^{L-1}, each of shape (1, n_l)
+    for l in range(len(W)):
+        z = a @ (W[l] if l else W1)
+        z += b[l]
+        if l < len(W) - 1:
+            a = f.f_inplace(z)
+            activations.append(a)
+    predicted = z.argmax(axis=1)
+    if net.output == "softmax" and net.loss_name == "cross_entropy":  # one row: fewer calls than the general table
+        m = z[0].max()
+        e = z[0] - m
+        np.exp(e, out=e)  # exponents <= 0: no overflow
+        total = e.sum()
+        loss = math.log(total) + float(m - z[0, y[0]])  # logsumexp(z) - z_y
+        e /= total  # a^L
+        e[y[0]] -= 1
+        delta = e  # delta^L = a^L - y
+    else:
+        pair = LOSSES[net.output, net.loss_name]
+        a_out = net._F.f(z)
+        loss = pair.sum(z, a_out, y, predicted)
+        delta = pair.delta(a_out, y)[0]
+    if not math.isfinite(loss):  # train() stops with TrainingDivergedError; the weights stay as they were
+        return loss, predicted
+    for l in reversed(range(len(W))):
+        W_l = W[l] if l else W1
+        if l:  # delta of the layer below, through W^l before W^l moves
+            delta_below = W_l @ delta
+            delta_below *= f.derivative(activations[l][0])
+        subtract_outer(W_l, learning_rate, activations[l][0], delta)  # W^l -= eta a^{l-1} delta^T
+        delta *= learning_rate
+        b[l] -= delta
+        if l:
+            delta = delta_below
+    if sparse:
+        W[0][rows] = W1  # the updated rows back into W^1; the others did not change
+    return loss, predicted
+
+
+def _one_example_step_applies(net, optimizer, batch_size):
+    """Whether :func:`one_example_step` is exactly the step train() would otherwise take."""
+    return (batch_size == 1 and type(optimizer) is SGD and not net.l1 and not net.l2
+            and not any(getattr(net, "dropout_rates", ())) and hasattr(net, "_F"))
+
+
 def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, validation_data=None,
           lr_schedule=None, shuffle=True, early_stopping=None, callbacks=(), progress=None,
           train_metrics="running", record_steps=False, max_steps=None):
@@ -268,6 +347,7 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
     N = len(X)
     batch_size = min(batch_size, N)
     X_batch = np.empty((batch_size, X.shape[1]), dtype=X.dtype)  # reused every step
+    fused = _one_example_step_applies(net, opt, batch_size)  # plain SGD on one example: one_example_step
     bar = None
     if show_progress(progress):
         from tqdm.auto import tqdm
@@ -281,14 +361,19 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
             params = net.weights + net.biases  # updated in place by the optimiser
             loss_sum, n_correct, n_seen = 0.0, 0, 0
             for start in range(0, N, batch_size):
-                idx = order[start:start + batch_size]
-                # X[idx] into the reused array; mode="clip" skips the bounds checks' extra
-                # copy (the indices come from a permutation of range(N), never out of range)
-                xb = X.take(idx, axis=0, out=X_batch[:len(idx)], mode="clip")
-                yb = y[idx]
-                activations, z = net.forward_pass(xb, training=True)
-                predicted = z.argmax(axis=1)
-                batch_loss = net.data_loss_sum(z, activations[-1], yb, predicted)
+                if fused:  # one example, plain SGD: forward, backward and update in one lean step
+                    i = order[start]
+                    yb = y[i:i + 1]
+                    batch_loss, predicted = one_example_step(net, X[i], yb, lr)
+                else:
+                    idx = order[start:start + batch_size]
+                    # X[idx] into the reused array; mode="clip" skips the bounds checks' extra
+                    # copy (the indices come from a permutation of range(N), never out of range)
+                    xb = X.take(idx, axis=0, out=X_batch[:len(idx)], mode="clip")
+                    yb = y[idx]
+                    activations, z = net.forward_pass(xb, training=True)
+                    predicted = z.argmax(axis=1)
+                    batch_loss = net.data_loss_sum(z, activations[-1], yb, predicted)
                 if not math.isfinite(batch_loss):
                     raise TrainingDivergedError(
                         f"the training loss became {batch_loss} in epoch {epoch} (step "
@@ -296,14 +381,17 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
                         "smaller one (e.g. a tenth), or standardise the inputs")
                 loss_sum += batch_loss
                 n_correct += int(np.count_nonzero(predicted == yb))
-                n_seen += len(idx)
-                dW, db = net.backward(activations, yb)
-                opt.step(params, dW + db, lr, decay)
+                n_seen += len(yb)
+                if fused:
+                    opt.t += 1
+                else:
+                    dW, db = net.backward(activations, yb)
+                    opt.step(params, dW + db, lr, decay)
                 steps += 1
                 if schedule.needs_step_loss or record_steps:
                     if record_steps:
-                        history.step_loss.append(batch_loss / len(idx))
-                    lr = schedule.after_step(batch_loss / len(idx))
+                        history.step_loss.append(batch_loss / len(yb))
+                    lr = schedule.after_step(batch_loss / len(yb))
                 if max_steps is not None and steps >= max_steps:
                     break
             if train_metrics == "full":

@@ -40,6 +40,10 @@ def test_command_line_run_writes_json_and_markdown(tmp_path):
     assert contestants == {"numpy-f32", "numpy-f64"}
     assert {r["workload"] for r in result["rows"]} == {"W1", "W2", "W3", "W4", "F1", "F2", "F3"}
     assert all(r["ratio"] is None for r in result["rows"])  # no PyTorch asked for: no ratios
+    # the GEMM floor runs beside them, in both dtypes, and every contestant has its ratio to it
+    assert {r["contestant"] for r in result["floor"]} == {"floor-f32", "floor-f64"}
+    assert all(r["floor_ratio"] > 0 for r in result["rows"])
+    assert len(result["probes"]) == 1 + 7 * 4  # one before the first cell, one after every cell
     assert len(list(tmp_path.glob("bench_epoch-*.md"))) == 1
 
 
@@ -68,3 +72,30 @@ def test_missing_library_is_skipped_with_a_note(tmp_path, monkeypatch, capsys):
     assert any("skipped torch-f32" in note for note in result["notes"])
     assert "skipped torch-f32" in capsys.readouterr().out
     assert [r["contestant"] for r in result["rows"]] == ["numpy-f32"]
+
+
+def test_quick_mode_and_noise_flags(tmp_path):
+    """--quick runs on its own; a cell whose probe is slow is left out of the median and flagged."""
+    bench = load_benchmark()
+    result = bench.main(["--quick", "--workloads", "W1", "--contestants", "numpy-f32",
+                         "--output-dir", str(tmp_path)])
+    assert result["repeats"] == 1 and result["n_train"] == 3_000
+    assert result["machine"]["thread_pools"] is None or isinstance(result["machine"]["thread_pools"], list)
+    # summarise: three repetitions, the second measured while the probe was 3x slower
+    cells = {("W1", "numpy-f32"): [(1.0, 1e-4, 0.1), (9.0, 3e-4, 5.0), (1.1, 1e-4, 0.1)],
+             ("W1", "floor-f32"): [(0.5, 1e-4, 0.1), (0.5, 1e-4, 0.1), (0.5, 1e-4, 0.1)]}
+    [row, floor] = bench.summarise(cells, ["W1"], ["numpy-f32"], probe_min=1e-4)
+    assert row["median"] == pytest.approx(1.05) and row["n_steady"] == 2 and row["flags"] == []
+    assert row["floor_ratio"] == pytest.approx(2.1) and not row["floor_ratio_flagged"]
+    cells[("W1", "numpy-f32")][0] = (1.0, 3e-4, 5.0)  # now two of three disturbed: the pair is flagged
+    row = bench.summarise(cells, ["W1"], ["numpy-f32"], probe_min=1e-4)[0]
+    assert "disturbed" in row["flags"] and row["floor_ratio_flagged"]
+    assert "NOT JUDGED" in bench.format_targets([row])
+
+
+def test_one_example_benchmark_quick():
+    """python -m benchmarks.bench_one_example --quick runs both routes (no timing assertions)."""
+    out = subprocess.run([sys.executable, "-m", "benchmarks.bench_one_example", "--quick", "--steps", "200"],
+                         capture_output=True, text=True, timeout=300, cwd=SCRIPT.parent.parent)
+    assert out.returncode == 0, out.stderr
+    assert "fit " in out.stdout and "general " in out.stdout and "fit / general" in out.stdout
