@@ -190,7 +190,7 @@ class SGD(Optimizer):
     """
 
     def step(self, params, grads, learning_rate, decay=None):
-        # the base class's loop without its per-array state: the cheapest possible step
+        # the base class's loop without per-array state (SGD has none to keep or check)
         if len(params) != len(grads):
             raise ValueError(f"params and grads must have the same length; got {len(params)} and {len(grads)}")
         self.t += 1
@@ -198,9 +198,7 @@ class SGD(Optimizer):
         for theta, g in zip(params, grads):
             if theta.shape != g.shape:
                 raise ValueError(f"a gradient of shape {g.shape} was given for a parameter of shape {theta.shape}")
-            if theta.size < _AXPY_MIN_SIZE or not _axpy_in_place(theta, g, eta):  # subtract_scaled, inlined
-                g *= eta
-                theta -= g
+            subtract_scaled(theta, g, eta)
 
     def _update(self, theta, g, state, eta, decay):
         subtract_scaled(theta, g, eta)
