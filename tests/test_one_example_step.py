@@ -74,6 +74,19 @@ def test_one_step_equals_the_dense_step(dtype, rtol, hidden):
         assert not np.array_equal(a, p0)  # every array took the step
 
 
+@pytest.mark.parametrize("n_out", [5, 40])
+def test_softmax_with_few_and_many_classes(n_out):
+    """Up to 32 logits the step computes softmax in Python floats, above that in NumPy: same step."""
+    X, _ = sparse_examples(1, 60, seed=3, dtype=np.float64)
+    y = np.array([n_out - 1])
+    fused, dense = two_nets(np.float64, sizes=(60, 20, n_out))
+    loss, _ = one_example_step(fused, X[0], y, 0.3)
+    assert loss == pytest.approx(dense.loss(X, y), rel=1e-13)
+    dense_step(dense, X[0], y, 0.3)
+    for a, b in zip(fused.weights + fused.biases, dense.weights + dense.biases):
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
+
+
 def test_dense_inputs_use_the_whole_matrix():
     """Without zeros in x the step takes W^1 whole (nothing to skip) and still equals the dense step."""
     rng = np.random.default_rng(2)
