@@ -32,7 +32,8 @@
 # to _build/html/, where every page links it ("Download PDF"). The PDF needs Debian's
 #   latexmk texlive-xetex texlive-latex-recommended texlive-latex-extra
 #   texlive-fonts-recommended fonts-freefont-otf     (and poppler-utils for tools/check_pdf.py)
-# The kernels inherit the caller's environment (MLP_DATA_DIR, thread settings
+# BOOK_TOC=FILE builds only the pages of that toc (same format as _toc.yml; for trying the
+# build on a few pages). The kernels inherit the caller's environment (MLP_DATA_DIR, thread settings
 # such as OPENBLAS_NUM_THREADS, ...). The result is _build/html: serve it with
 #   python3 -m http.server -d _build/html --bind 127.0.0.1 8000
 # and open http://127.0.0.1:8000/ .
@@ -42,6 +43,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${BOOK_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
 INSTALL=1 TORCH=1 CHECK=0 CACHE=0 BUILD=1 PDF=0 JOBS=2 EXECUTE=1 SPHINX=1
+toc=()   # BOOK_TOC: --toc FILE for tools/execute_chapters.py and jupyter-book
+[ -z "${BOOK_TOC:-}" ] || toc=(--toc "$(cd "$(dirname "$BOOK_TOC")" && pwd)/$(basename "$BOOK_TOC")")
 while [ $# -gt 0 ]; do
   arg="$1"; shift
   case "$arg" in
@@ -98,6 +101,13 @@ if [ ! -f node_modules/mathjax/es5/tex-mml-chtml.js ]; then
   exit 1
 fi
 
+if [ "$PDF" = 1 ]; then
+  for tool in latexmk xelatex; do
+    command -v "$tool" >/dev/null || { echo "--pdf needs $tool: see the TeX Live packages at the top of $0" >&2; exit 1; }
+  done
+  export MLPBOOK_PDF=1   # the pages link the PDF (tools/sphinx_ext/mlpbook.py)
+fi
+
 echo "== building the book (every chapter executes, $JOBS at a time)"
 # The chapters' kernels inherit this environment unchanged (jupyter-book -> myst-nb ->
 # nbclient): data (MLP_DATA_DIR), caches, progress bars, and any BLAS thread setting
@@ -119,27 +129,21 @@ else
 fi
 if [ "$EXECUTE" = 1 ]; then
   "$VENV/bin/python" -m tools.execute_chapters --jobs "$JOBS" "${reuse[@]}" \
-    --cache-dir "$MLPBOOK_EXECUTION_CACHE" --times "$ROOT/_build/results/execution-times.json"
+    "${toc[@]}" --cache-dir "$MLPBOOK_EXECUTION_CACHE" --times "$ROOT/_build/results/execution-times.json"
   executed=$(date +%s)
   echo "== chapters executed in $((executed - started)) s"
 fi
 if [ "$SPHINX" = 0 ]; then
   exit 0
 fi
-if [ "$PDF" = 1 ]; then
-  for tool in latexmk xelatex; do
-    command -v "$tool" >/dev/null || { echo "--pdf needs $tool: see the TeX Live packages at the top of $0" >&2; exit 1; }
-  done
-  export MLPBOOK_PDF=1   # the pages link the PDF (tools/sphinx_ext/mlpbook.py)
-fi
-"$VENV/bin/jupyter-book" build "$ROOT" --all -W -n --keep-going
+"$VENV/bin/jupyter-book" build "$ROOT" "${toc[@]}" --all -W -n --keep-going
 built=$(date +%s)
 echo "== built in $((built - started)) s: $ROOT/_build/html/index.html"
 
 if [ "$PDF" = 1 ]; then
   echo "== the PDF: LaTeX from the HTML build's environment, then xelatex"
   latex_log="$ROOT/_build/latex-sphinx.log"
-  "$VENV/bin/jupyter-book" build "$ROOT" --builder latex -W -n --keep-going 2>&1 | tee "$latex_log"
+  "$VENV/bin/jupyter-book" build "$ROOT" "${toc[@]}" --builder latex -W -n --keep-going 2>&1 | tee "$latex_log"
   # The environment must be reused as it is: a re-read document would execute again.
   if ! sed 's/\x1b\[[0-9;]*m//g' "$latex_log" | grep -q "updating environment: 0 added, 0 changed, 0 removed"; then
     echo "the LaTeX build re-read (and executed) chapters instead of reusing the HTML build's:" >&2

@@ -25,7 +25,7 @@ Each chapter is executed as myst-nb would execute it in the build:
   (``cache_notebook_bundle(..., check_validity=False, overwrite=True)``, with its
   ``execution_seconds``).
 
-Scheduling: ``--jobs`` chapters at a time (default 2), each in its own worker process
+Scheduling: ``--jobs`` chapters at a time (default 2), each in its own process
 (which starts the kernel), longest first: by the times of the previous run
 (``execution-times.json`` of ``--times``) when there is one, else by ``STATIC_ORDER``
 (the chapters CI measured as the longest), then in the order of the toc. The first
@@ -40,17 +40,18 @@ runs at every build (jupyter-cache hashes only the notebook's code, not the pack
 imports). ``--reuse`` (``build_book.sh --cache``, local use) keeps the folder, which is
 then keyed by a hash of the package, and executes only the chapters it does not hold.
 
-A failing cell (or a timeout) stops everything: the other workers and their kernels
+A failing cell (or a timeout) stops everything: the other chapters and their kernels
 are terminated, the chapter's name and traceback are printed, and the exit status is 1.
 At the end a table gives each chapter's execution time, and the wall time of the
 whole pre-execution; the same goes to ``--times`` as JSON.
 
 Notes
 -----
-Workers receive the notebook as an .ipynb file and send back the executed one; only
-this (parent) process writes to the cache's SQLite database. A worker runs in a
-session of its own; it is stopped by SIGTERM (its kernel is shut down) and, if it is
-still there after a grace period, SIGKILL to its process group.
+Each chapter runs in a child forked from this process (``multiprocessing``'s ``fork``:
+POSIX), which inherits the imports and the notebook and writes the executed notebook to
+a temporary .ipynb; only this process writes to the cache's SQLite database. A child
+runs in a session of its own; it is stopped by SIGTERM (its kernel is shut down) and,
+if it is still there after a grace period, SIGKILL to its process group.
 """
 
 from __future__ import annotations
@@ -60,7 +61,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -195,28 +195,36 @@ def previous_times(path: Path) -> dict[str, float] | None:
         return None
 
 
-# --- the worker: one chapter ----------------------------------------------------------
+# --- one chapter, in a forked child ---------------------------------------------------
 
-def worker(args) -> int:
-    """Execute one notebook (``--worker IN OUT``): what myst-nb's executor does."""
+def run_one(notebook, cwd: str, timeout, allow_errors: bool, name: str,
+            out: Path, log: Path) -> None:
+    """Execute one notebook as myst-nb's executor does and write it to ``out``.
+
+    Runs in a child forked by :func:`start`, which inherited the imports (no start-up
+    cost) and the notebook; exit status 1 on a failing cell, with the traceback in ``log``.
+    """
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
+
+    os.setsid()                       # a process group of its own: see stop_all
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
 
     def stop(signum, frame):          # SIGTERM from the parent: shut the kernel down
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, stop)
-    task = json.loads(Path(args.worker[0]).read_text())
-    notebook = nbformat.read(task["notebook"], as_version=nbformat.NO_CONVERT)
-    result = single_nb_execution(notebook, cwd=task["cwd"], timeout=task["timeout"],
-                                 allow_errors=task["allow_errors"], meta_override=True)
+    result = single_nb_execution(notebook, cwd=cwd, timeout=timeout,
+                                 allow_errors=allow_errors, meta_override=True)
     if result.err is not None:
-        print(f"Executing {task['name']} failed: {result.err.__class__.__name__}\n"
+        print(f"Executing {name} failed: {result.err.__class__.__name__}\n"
               f"{result.exc_string}", file=sys.stderr, flush=True)
-        return 1
-    nbformat.write(notebook, args.worker[1])
-    Path(args.worker[1] + ".json").write_text(json.dumps({"seconds": result.time}))
-    return 0
+        sys.exit(1)
+    nbformat.write(notebook, out)
+    Path(f"{out}.json").write_text(json.dumps({"seconds": result.time}))
+    sys.exit(0)
 
 
 # --- the parent: scheduling, cache, report --------------------------------------------
@@ -229,51 +237,47 @@ class Job:
     nb_config: object
     started: float = 0.0
     seconds: float = 0.0
-    proc: subprocess.Popen | None = None
+    proc: object = None               # multiprocessing.Process
     files: dict = field(default_factory=dict)
 
 
 def start(job: Job, tmp: Path) -> None:
-    import nbformat
+    """Fork a child that executes ``job`` (the parent has imported everything it needs)."""
+    import multiprocessing
 
     stem = job.name.replace("/", "__")
-    files = {k: tmp / f"{stem}.{k}" for k in ("task", "in", "out", "log")}
-    nbformat.write(job.notebook, files["in"])
+    job.files = {k: tmp / f"{stem}.{k}" for k in ("ipynb", "log")}
     cfg = job.nb_config
-    files["task"].write_text(json.dumps({
-        "name": job.name, "notebook": str(files["in"]),
-        "cwd": str(job.path.parent.resolve()),
-        "timeout": cfg.execution_timeout, "allow_errors": cfg.execution_allow_errors}))
-    log = open(files["log"], "w")
-    job.proc = subprocess.Popen(
-        [sys.executable, "-m", "tools.execute_chapters", "--worker",
-         str(files["task"]), str(files["out"])],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True)
-    log.close()
-    job.files, job.started = files, time.monotonic()
+    job.proc = multiprocessing.get_context("fork").Process(
+        target=run_one, name=job.name,
+        args=(job.notebook, str(job.path.parent.resolve()), cfg.execution_timeout,
+              cfg.execution_allow_errors, job.name, job.files["ipynb"], job.files["log"]))
+    job.started = time.monotonic()
+    job.proc.start()
+
+
+def exit_code(job: Job) -> int | None:
+    job.proc.join(0)
+    return job.proc.exitcode
 
 
 def stop_all(jobs: list[Job]) -> None:
-    """SIGTERM to each running worker (it shuts its kernel down), then SIGKILL."""
-    live = [j for j in jobs if j.proc and j.proc.poll() is None]
+    """SIGTERM to each running child (it shuts its kernel down), then SIGKILL to its group."""
+    live = [j for j in jobs if j.proc is not None and exit_code(j) is None]
     for j in live:
-        j.proc.send_signal(signal.SIGTERM)
+        os.kill(j.proc.pid, signal.SIGTERM)
     deadline = time.monotonic() + GRACE_SECONDS
     for j in live:
-        try:
-            j.proc.wait(max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            pass
+        j.proc.join(max(0.1, deadline - time.monotonic()))
         try:
             os.killpg(j.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        j.proc.wait()
+        j.proc.join()
 
 
 def table(rows: list[tuple[str, float]], wall: float, jobs: int) -> str:
-    width = max([len(n) for n, _ in rows] + [len("chapter")])
+    width = max([len(n) for n, _ in rows] + [len("sum of the chapters"), 17])
     lines = [f"{'chapter':<{width}}  seconds", f"{'-' * width}  -------"]
     lines += [f"{n:<{width}}  {s:7.1f}" for n, s in sorted(rows, key=lambda r: -r[1])]
     total = sum(s for _, s in rows)
@@ -294,10 +298,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="keep the cache and run only the chapters it lacks (local use)")
     ap.add_argument("--times", type=Path, default=DEFAULT_TIMES,
                     help="JSON of the times: read for the order, then rewritten")
-    ap.add_argument("--worker", nargs=2, metavar=("TASK", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
-    if args.worker:
-        return worker(args)
     if args.cache_dir is None:
         ap.error("--cache-dir (or MLPBOOK_EXECUTION_CACHE) is needed")
     if args.jobs < 1:
@@ -306,7 +307,12 @@ def main(argv: list[str] | None = None) -> int:
     import nbformat
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
+    from jupyter_cache.executors.utils import single_nb_execution  # noqa: F401 (children)
 
+    def interrupted(signum, frame):   # CI cancelled: stop the children (see the except below)
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
     t0 = time.monotonic()
     toc = args.toc.resolve()
     md_config, nb_config = parser_configs()
@@ -358,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"   start  {job.name}", flush=True)
             time.sleep(0.2)
             for job in list(running):
-                code = job.proc.poll()
+                code = exit_code(job)
                 if code is None:
                     continue
                 running.remove(job)
@@ -370,14 +376,19 @@ def main(argv: list[str] | None = None) -> int:
                           f"stopped: {', '.join(j.name for j in running) or 'nothing'}",
                           file=sys.stderr, flush=True)
                     return 1
-                executed = nbformat.read(job.files["out"], as_version=nbformat.NO_CONVERT)
-                seconds = json.loads(Path(str(job.files["out"]) + ".json").read_text())["seconds"]
+                executed = nbformat.read(job.files["ipynb"], as_version=nbformat.NO_CONVERT)
+                seconds = json.loads(Path(f"{job.files['ipynb']}.json").read_text())["seconds"]
                 cache.cache_notebook_bundle(
                     CacheBundleIn(executed, str(job.path),
                                   data={"execution_seconds": seconds}),
                     check_validity=False, overwrite=True)
                 done.append((job.name, job.seconds))
                 print(f"   done   {job.name}  {job.seconds:.1f} s", flush=True)
+    except KeyboardInterrupt as exc:
+        stop_all(running)
+        print(f"== interrupted ({exc}): stopped {', '.join(j.name for j in running)}",
+              file=sys.stderr, flush=True)
+        return 130
     except BaseException:
         stop_all(running)
         raise

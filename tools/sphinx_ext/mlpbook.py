@@ -441,9 +441,8 @@ def check_not_executed(app, doctree):
     source = str(Path(app.env.doc2path(app.env.docname)).absolute())
     if get_cache(Path(folder).resolve()).list_project_records(filter_uris=[source]):
         raise ExtensionError(
-            f"{app.env.docname} was executed by the build: the notebook that "
-            "tools/execute_chapters.py stored in the cache does not match what myst-nb "
-            f"read ({folder})")
+            f"{app.env.docname} was executed by the build: the cache {folder} holds no "
+            "notebook that matches what myst-nb read (tools/execute_chapters.py fills it)")
 
 
 def on_builder_inited(app):
