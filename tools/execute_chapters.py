@@ -20,7 +20,9 @@ Each chapter is executed as myst-nb would execute it in the build:
 - the same executor (``jupyter_cache.executors.utils.single_nb_execution``), kernel
   (the page's ``kernelspec``), working directory (the page's folder: ``run_in_temp``
   is false), cell timeout (``execute.timeout`` of _config.yml, or the page's
-  ``mystnb: execution_timeout``) and error setting (``allow_errors``);
+  ``mystnb: execution_timeout``) and error setting (``allow_errors``); the kernel's
+  environment is this process's, plus ``MLP_FROM_SCRATCH_PROGRESS=0`` as the book's
+  Sphinx extension sets it;
 - the executed notebook is stored as myst-nb stores it
   (``cache_notebook_bundle(..., check_validity=False, overwrite=True)``, with its
   ``execution_seconds``).
@@ -313,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, interrupted)
+    # The kernels get the environment the build would give them: this process's, plus
+    # what tools/sphinx_ext/mlpbook.py sets for them (no progress bars in the pages).
+    os.environ.setdefault("MLP_FROM_SCRATCH_PROGRESS", "0")
     t0 = time.monotonic()
     toc = args.toc.resolve()
     md_config, nb_config = parser_configs()
