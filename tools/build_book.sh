@@ -5,6 +5,9 @@
 #   bash tools/build_book.sh --check        # ... and the browser test (tools/check_site.py)
 #   bash tools/build_book.sh --pdf          # ... and the PDF of the whole book (TeX Live, below)
 #   bash tools/build_book.sh --cache        # reuse outputs of unchanged chapters (local use only)
+#   bash tools/build_book.sh --jobs 1       # chapters one at a time (default: 2 at a time)
+#   bash tools/build_book.sh --execute-only # only execute the chapters (step 1 below), then stop
+#   bash tools/build_book.sh --executed     # the rest, from what --execute-only executed
 #   bash tools/build_book.sh --no-install   # use the venv as it is
 #   bash tools/build_book.sh --no-torch     # do not install PyTorch
 #   bash tools/build_book.sh --install-only # just the environment (then: .venv/bin/python -m pytest)
@@ -12,15 +15,25 @@
 # The venv is $BOOK_VENV (default: .venv at the repository root). It gets the exact pins
 # of requirements.txt (reinstalled when that file changes), the package in editable
 # mode, and torch==2.13.0 (CPU). `npm ci` brings MathJax (served by the site itself) and
-# axe-core (accessibility test). Every chapter executes at every build (`--all`, and
-# execute_notebooks: force in _config.yml); a failing cell or any Sphinx warning fails
-# the build. With --pdf, the LaTeX builder then writes the same book from the environment
+# axe-core (accessibility test). Every chapter executes at every build, in two steps:
+#   1. tools/execute_chapters.py executes the chapters, --jobs at a time (longest first),
+#      as myst-nb would, into a jupyter-cache emptied first (_build/.jupyter_cache/this-build),
+#      and prints their times (also in _build/results/execution-times.json);
+#   2. jupyter-book builds the book (`--all`) in myst-nb's cache mode on that folder
+#      (MLPBOOK_EXECUTION_CACHE, tools/sphinx_ext/mlpbook.py): every chapter is a cache
+#      hit, and a chapter that would execute again fails the build.
+# (A plain `jupyter-book build .` keeps _config.yml's execute_notebooks: force, and runs
+# the chapters itself, one at a time.) A failing cell fails step 1 with the chapter's name
+# and traceback, and any Sphinx warning fails step 2. With --cache, step 1 keeps a cache
+# keyed by a hash of the package (_build/.jupyter_cache/pkg-HASH) and executes only the
+# chapters it lacks. With --pdf, the LaTeX builder then writes the same book from the environment
 # the HTML build left in _build/.doctrees (no chapter executes twice: the script fails if
 # one would), xelatex (latexmk) makes _build/latex/mlp-from-scratch.pdf, and a copy goes
 # to _build/html/, where every page links it ("Download PDF"). The PDF needs Debian's
 #   latexmk texlive-xetex texlive-latex-recommended texlive-latex-extra
 #   texlive-fonts-recommended fonts-freefont-otf     (and poppler-utils for tools/check_pdf.py)
-# The kernels inherit the caller's environment (MLP_DATA_DIR, thread settings
+# BOOK_TOC=FILE builds only the pages of that toc (same format as _toc.yml; for trying the
+# build on a few pages). The kernels inherit the caller's environment (MLP_DATA_DIR, thread settings
 # such as OPENBLAS_NUM_THREADS, ...). The result is _build/html: serve it with
 #   python3 -m http.server -d _build/html --bind 127.0.0.1 8000
 # and open http://127.0.0.1:8000/ .
@@ -29,9 +42,16 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${BOOK_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
-INSTALL=1 TORCH=1 CHECK=0 CACHE=0 BUILD=1 PDF=0
-for arg in "$@"; do
+INSTALL=1 TORCH=1 CHECK=0 CACHE=0 BUILD=1 PDF=0 JOBS=2 EXECUTE=1 SPHINX=1
+toc=()   # BOOK_TOC: --toc FILE for tools/execute_chapters.py and jupyter-book
+[ -z "${BOOK_TOC:-}" ] || toc=(--toc "$(cd "$(dirname "$BOOK_TOC")" && pwd)/$(basename "$BOOK_TOC")")
+while [ $# -gt 0 ]; do
+  arg="$1"; shift
   case "$arg" in
+    --jobs) JOBS="${1:?--jobs needs a number}"; shift ;;
+    --jobs=*) JOBS="${arg#--jobs=}" ;;
+    --execute-only) SPHINX=0 ;;
+    --executed) EXECUTE=0 ;;
     --no-install) INSTALL=0 ;;
     --no-torch) TORCH=0 ;;
     --check) CHECK=1 ;;
@@ -81,7 +101,14 @@ if [ ! -f node_modules/mathjax/es5/tex-mml-chtml.js ]; then
   exit 1
 fi
 
-echo "== building the book (every chapter executes)"
+if [ "$PDF" = 1 ]; then
+  for tool in latexmk xelatex; do
+    command -v "$tool" >/dev/null || { echo "--pdf needs $tool: see the TeX Live packages at the top of $0" >&2; exit 1; }
+  done
+  export MLPBOOK_PDF=1   # the pages link the PDF (tools/sphinx_ext/mlpbook.py)
+fi
+
+echo "== building the book (every chapter executes, $JOBS at a time)"
 # The chapters' kernels inherit this environment unchanged (jupyter-book -> myst-nb ->
 # nbclient): data (MLP_DATA_DIR), caches, progress bars, and any BLAS thread setting
 # that the caller (e.g. .ci/run) exports. Show the ones that matter for a build log.
@@ -89,23 +116,34 @@ for var in MLP_DATA_DIR MLP_FROM_SCRATCH_PROGRESS XDG_CACHE_HOME OPENBLAS_NUM_TH
            OMP_NUM_THREADS MKL_NUM_THREADS; do
   if [ -n "${!var+x}" ]; then echo "   kernels get $var=${!var}"; fi
 done
+# The jupyter-cache that step 1 fills and step 2 reads (the same path for the HTML and the
+# LaTeX builds: it is part of the Sphinx environment the PDF reuses).
 if [ "$CACHE" = 1 ]; then
-  export MLPBOOK_EXECUTION=cache
+  hash="$(PYTHONPATH="$ROOT" "$VENV/bin/python" -c \
+    'from tools.sphinx_ext.mlpbook import package_hash; print(package_hash())')"
+  export MLPBOOK_EXECUTION_CACHE="$ROOT/_build/.jupyter_cache/pkg-$hash"
+  reuse=(--reuse)
+else
+  export MLPBOOK_EXECUTION_CACHE="$ROOT/_build/.jupyter_cache/this-build"
+  reuse=()
 fi
-if [ "$PDF" = 1 ]; then
-  for tool in latexmk xelatex; do
-    command -v "$tool" >/dev/null || { echo "--pdf needs $tool: see the TeX Live packages at the top of $0" >&2; exit 1; }
-  done
-  export MLPBOOK_PDF=1   # the pages link the PDF (tools/sphinx_ext/mlpbook.py)
+if [ "$EXECUTE" = 1 ]; then
+  "$VENV/bin/python" -m tools.execute_chapters --jobs "$JOBS" "${reuse[@]}" \
+    "${toc[@]}" --cache-dir "$MLPBOOK_EXECUTION_CACHE" --times "$ROOT/_build/results/execution-times.json"
+  executed=$(date +%s)
+  echo "== chapters executed in $((executed - started)) s"
 fi
-"$VENV/bin/jupyter-book" build "$ROOT" --all -W -n --keep-going
+if [ "$SPHINX" = 0 ]; then
+  exit 0
+fi
+"$VENV/bin/jupyter-book" build "$ROOT" "${toc[@]}" --all -W -n --keep-going
 built=$(date +%s)
 echo "== built in $((built - started)) s: $ROOT/_build/html/index.html"
 
 if [ "$PDF" = 1 ]; then
   echo "== the PDF: LaTeX from the HTML build's environment, then xelatex"
   latex_log="$ROOT/_build/latex-sphinx.log"
-  "$VENV/bin/jupyter-book" build "$ROOT" --builder latex -W -n --keep-going 2>&1 | tee "$latex_log"
+  "$VENV/bin/jupyter-book" build "$ROOT" "${toc[@]}" --builder latex -W -n --keep-going 2>&1 | tee "$latex_log"
   # The environment must be reused as it is: a re-read document would execute again.
   if ! sed 's/\x1b\[[0-9;]*m//g' "$latex_log" | grep -q "updating environment: 0 added, 0 changed, 0 removed"; then
     echo "the LaTeX build re-read (and executed) chapters instead of reusing the HTML build's:" >&2

@@ -24,10 +24,14 @@ It keeps one source of truth for the facts the site shows, and serves MathJax lo
 - MathJax: copies the npm package ``mathjax`` (``node_modules/mathjax/es5``, run
   ``npm ci`` first) into ``_build/html/_static/mathjax``; ``mathjax_path`` in
   _config.yml points there, so the site renders equations with no internet.
-- execution: ``MLPBOOK_EXECUTION=cache`` switches to a jupyter-cache whose folder
-  name includes a hash of ``mlp_from_scratch/`` and of the build pins, so that a
-  change of the package re-executes every chapter. The default (and CI) is
-  ``force``: every chapter runs at every build.
+- execution: ``MLPBOOK_EXECUTION_CACHE=DIR`` (set by tools/build_book.sh, which has
+  filled DIR with tools/execute_chapters.py, chapters in parallel) switches to myst-nb's
+  cache mode on DIR, where every chapter must be a cache hit: a chapter that executes in
+  the build after all fails it (``check_not_executed``). ``MLPBOOK_EXECUTION=cache``
+  switches to a jupyter-cache whose folder name includes a hash of
+  ``mlp_from_scratch/`` and of the build pins (myst-nb executes what it lacks), so
+  that a change of the package re-executes every chapter. Without either, _config.yml's
+  ``force``: myst-nb runs every chapter itself, one after the other.
 - progress bars off in the built pages (``MLP_FROM_SCRATCH_PROGRESS=0``).
 - accessibility fixes of the HTML of the theme and its extensions, for the browser
   test (tools/check_site.py, axe-core): templates of the search button, theme switch
@@ -322,7 +326,12 @@ def on_config_inited(app, config):
                                         alt_text=f"{config.html_title}: home page")
 
     mode = os.environ.get("MLPBOOK_EXECUTION", "").strip()
-    if mode == "cache":
+    preexecuted = os.environ.get("MLPBOOK_EXECUTION_CACHE", "").strip()
+    if preexecuted:
+        config.nb_execution_mode = "cache"
+        config.nb_execution_cache_path = str(Path(preexecuted).resolve())
+        LOGGER.info(f"[mlpbook] pre-executed chapters: {config.nb_execution_cache_path}")
+    elif mode == "cache":
         config.nb_execution_mode = "cache"
         config.nb_execution_cache_path = str(
             Path(app.outdir).parent / ".jupyter_cache" / f"pkg-{package_hash()}")
@@ -416,6 +425,26 @@ def on_builder_inited_latex(app):
             f"\\markboth{{{tex}}}{{{tex}}}\n")
 
 
+def check_not_executed(app, doctree):
+    """With ``MLPBOOK_EXECUTION_CACHE``: fail the build if it executed this document.
+
+    myst-nb's cache mode registers a notebook in the cache's project just before it
+    executes it (a cache miss); tools/execute_chapters.py filled the cache and left no
+    such record. A record for this document means that the pre-executed notebook did
+    not match what the build read, and that the chapter ran a second time.
+    """
+    folder = os.environ.get("MLPBOOK_EXECUTION_CACHE", "").strip()
+    if not folder:
+        return
+    from jupyter_cache import get_cache
+
+    source = str(Path(app.env.doc2path(app.env.docname)).absolute())
+    if get_cache(Path(folder).resolve()).list_project_records(filter_uris=[source]):
+        raise ExtensionError(
+            f"{app.env.docname} was executed by the build: the cache {folder} holds no "
+            "notebook that matches what myst-nb read (tools/execute_chapters.py fills it)")
+
+
 def on_builder_inited(app):
     if app.builder.format == "html" and not (MATHJAX_SRC / "tex-mml-chtml.js").exists():
         raise ExtensionError(
@@ -487,6 +516,7 @@ def setup(app):
     app.connect("builder-inited", on_builder_inited)
     app.connect("builder-inited", on_builder_inited_latex, priority=900)
     app.connect("build-finished", on_build_finished)
+    app.connect("doctree-read", check_not_executed)
     app.connect("html-page-context", on_html_page_context)
     # after sphinx-book-theme's header buttons (priority 501)
     app.connect("html-page-context", add_pdf_header_button, priority=600)
