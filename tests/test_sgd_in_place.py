@@ -153,3 +153,21 @@ def test_sgd_step_refuses_l1():
     activations, _ = net.forward_pass(np.ones((2, 4)))
     with pytest.raises(ValueError, match="L1"):
         net.sgd_step(activations, np.array([0, 1]), ETA)
+
+
+@pytest.mark.parametrize("n_in, batch, expected", [(400, 30, True), (400, 200, False), (40, 30, False)])
+def test_gemm_is_used_for_a_large_w_and_a_short_batch(n_in, batch, expected, monkeypatch):
+    gemm = optimizers._blas("gemm")[np.dtype(np.float64)]
+    calls = []
+
+    def spy(*args, **kwargs):
+        calls.append(1)
+        return gemm(*args, **kwargs)
+
+    monkeypatch.setattr(optimizers, "_BLAS", {**optimizers._BLAS, "gemm": {np.dtype(np.float64): spy}})
+    rng = np.random.default_rng(0)
+    theta, a, delta = rng.standard_normal((n_in, 300)), rng.standard_normal((batch, n_in)), rng.standard_normal((batch, 300))
+    expected_theta = theta - a.T @ delta
+    subtract_product(theta, a, delta)
+    assert bool(calls) is expected
+    np.testing.assert_allclose(theta, expected_theta, rtol=1e-12, atol=1e-12)
