@@ -145,10 +145,12 @@ def _blas(name):
 
 
 # When SciPy's gemm pays: its BLAS (OpenBLAS 0.3.30 in SciPy 1.17) is older than NumPy's (0.3.31)
-# and 4-7 % slower per product here, which the saved pass over W outweighs only for a W larger
-# than the cache and a short product. Measured (float32, us): 784 x 300 with 100 rows 589 (gemm)
-# vs 649 (NumPy + pass); with 1,000 rows 6593 vs 6123; 784 x 50 with 100 rows 129 vs 117.
-_GEMM_MIN_SIZE = 100_000
+# and 4-7 % slower per long product here, which the saved pass over W outweighs only for a W
+# larger than the cache; for short products NumPy's matmul costs more to set up. Measured (float32,
+# us, NumPy product + pass vs gemm): 784 x 300, 100 rows 649 vs 589, 1,000 rows 6123 vs 6593;
+# 784 x 50, 100 rows 117 vs 129, 16 rows 36 vs 30, 1 row 77 vs 8.
+_GEMM_SHORT = 32  # rows: gemm for every W
+_GEMM_MIN_SIZE = 100_000  # weights: gemm up to _GEMM_MAX_ROWS rows
 _GEMM_MAX_ROWS = 128
 
 
@@ -157,16 +159,17 @@ def subtract_product(theta, a, delta, keep=1.0):
 
     ``theta`` of shape ``(n_in, n_out)``, ``a`` of shape ``(N, n_in)``, ``delta``
     of shape ``(N, n_out)``, already multiplied by the learning rate; ``keep`` =
-    1 - 2 eta l2 applies an L2 penalty. For a large ``theta``, with SciPy, one
-    BLAS ``gemm`` with beta = keep writes the product straight into theta (BLAS is
+    1 - 2 eta l2 applies an L2 penalty. With SciPy, one BLAS ``gemm`` with beta = keep writes the product straight into theta (BLAS is
     column-major, so it computes theta^T <- keep theta^T - delta^T a on the
     transposed view, which is theta's own memory): the gradient is never stored,
-    and theta is read and written once. For a smaller theta or a longer batch (or
-    without SciPy), NumPy's product into a temporary and one pass of subtraction
-    are faster: NumPy ships a newer BLAS than SciPy, with faster kernels.
+    and theta is read and written once. This pays for a short batch, and for a
+    large theta up to a moderate batch; otherwise (or without SciPy) NumPy's
+    product into a temporary and one pass of subtraction are faster here, since
+    NumPy ships a newer BLAS than SciPy, with faster kernels for long products.
     """
-    gemm = (_blas("gemm").get(theta.dtype)
-            if theta.size >= _GEMM_MIN_SIZE and len(a) <= _GEMM_MAX_ROWS else None)
+    rows = len(a)
+    use_gemm = rows <= _GEMM_SHORT or (rows <= _GEMM_MAX_ROWS and theta.size >= _GEMM_MIN_SIZE)
+    gemm = _blas("gemm").get(theta.dtype) if use_gemm else None
     if gemm is not None and theta.flags.c_contiguous and a.dtype == delta.dtype == theta.dtype:
         out = gemm(-1.0, delta.T, a.T, keep, theta.T, trans_b=1, overwrite_c=1)
         if np.may_share_memory(out, theta):  # updated in place, as expected
@@ -191,6 +194,7 @@ def subtract_column_sums(b, delta):
         ones = _ONES.get((b.dtype, len(delta)))
         if ones is None:
             ones = _ONES[b.dtype, len(delta)] = np.ones(len(delta), dtype=b.dtype)
+            ones.flags.writeable = False  # shared by every call
         out = gemv(-1.0, delta.T, ones, 1.0, b, overwrite_y=1)
         if np.may_share_memory(out, b):  # updated in place, as expected
             return

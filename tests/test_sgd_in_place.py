@@ -155,7 +155,8 @@ def test_sgd_step_refuses_l1():
         net.sgd_step(activations, np.array([0, 1]), ETA)
 
 
-@pytest.mark.parametrize("n_in, batch, expected", [(400, 30, True), (400, 200, False), (40, 30, False)])
+@pytest.mark.parametrize("n_in, batch, expected", [(400, 100, True), (400, 200, False), (40, 100, False),
+                                                    (40, 30, True), (40, 1, True)])
 def test_gemm_is_used_for_a_large_w_and_a_short_batch(n_in, batch, expected, monkeypatch):
     gemm = optimizers._blas("gemm")[np.dtype(np.float64)]
     calls = []
