@@ -159,10 +159,11 @@ def subtract_product(theta, a, delta, keep=1.0):
 
     ``theta`` of shape ``(n_in, n_out)``, ``a`` of shape ``(N, n_in)``, ``delta``
     of shape ``(N, n_out)``, already multiplied by the learning rate; ``keep`` =
-    1 - 2 eta l2 applies an L2 penalty. With SciPy, one BLAS ``gemm`` with beta = keep writes the product straight into theta (BLAS is
-    column-major, so it computes theta^T <- keep theta^T - delta^T a on the
-    transposed view, which is theta's own memory): the gradient is never stored,
-    and theta is read and written once. This pays for a short batch, and for a
+    1 - 2 eta l2 applies an L2 penalty. With SciPy, one BLAS ``gemm`` with
+    beta = keep writes the product straight into theta (BLAS is column-major, so
+    it computes theta^T <- keep theta^T - delta^T a on the transposed view, which
+    is theta's own memory): the gradient is never stored, and theta is read and
+    written once. This pays for a short batch, and for a
     large theta up to a moderate batch; otherwise (or without SciPy) NumPy's
     product into a temporary and one pass of subtraction are faster here, since
     NumPy ships a newer BLAS than SciPy, with faster kernels for long products.
