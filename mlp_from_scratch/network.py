@@ -28,6 +28,7 @@ import numpy as np
 
 from .activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from .losses import LOSSES, output_delta, per_example_loss
+from .optimizers import subtract_column_sums, subtract_product
 from .training import History, TrainingDivergedError, train
 from .validation import check_choice, check_X, check_y
 
@@ -228,6 +229,43 @@ class MLP:
         activations.__dict__.setdefault("dropped", {})[l] = (mask, a)
         return a * mask
 
+    def backprop(self, activations, y, scale=1.0):
+        """The delta recursion of backpropagation, from the top layer down.
+
+        Parameters
+        ----------
+        activations : list from :meth:`forward_pass`
+        y : ndarray of int, shape (N,)
+        scale : float
+            A factor on every delta: 1 for the gradient; :meth:`sgd_step` passes the
+            learning rate, so that the products below are the SGD steps themselves.
+
+        Yields
+        ------
+        l, a, delta : int, ndarray of shape (N, n_l), ndarray of shape (N, n_{l+1})
+            For l = L - 1, ..., 0 (the code counts weight layers from 0, so
+            ``weights[l]`` is the book's W^{l+1}): the layer's input a^l and its delta
+            D^{l+1}, the 1/N of the mean loss included, so that its weight gradient
+            is ``a.T @ delta``. The delta of the layer below is computed, through
+            ``weights[l]``, *before* the triple is yielded: the caller may then move
+            ``weights[l]`` in place (:meth:`sgd_step` does).
+        """
+        N = len(y)
+        delta = output_delta(activations[-1], y, self.output, self.loss_name)
+        delta *= scale / N  # the 1/N of the mean loss (and the scale), applied once to delta^L
+        dropped = getattr(activations, "dropped", {})  # dropout masks of a training pass
+        for l in reversed(range(self.n_layers)):
+            delta_below = None
+            if l > 0:  # delta of the layer below: back through W, then through f'
+                delta_below = delta @ self.weights[l].T
+                a = activations[l]
+                if l in dropped:  # back through dropout: only the kept units pass
+                    mask, a = dropped[l]
+                    delta_below *= mask
+                delta_below *= self._f.derivative(a)
+            yield l, activations[l], delta
+            delta = delta_below
+
     def backward(self, activations, y):
         """Backpropagation: the gradient of the objective on the batch of ``activations``.
 
@@ -241,25 +279,14 @@ class MLP:
         dW, db : lists shaped like ``weights`` and ``biases``
             Fresh arrays, which an optimiser may overwrite.
         """
-        N = len(y)
-        delta = output_delta(activations[-1], y, self.output, self.loss_name)
-        delta *= 1 / N  # the 1/N of the mean loss, applied once to delta^L
-        dropped = getattr(activations, "dropped", {})  # dropout masks of a training pass
         dW, db = [None] * self.n_layers, [None] * self.n_layers
-        for l in reversed(range(self.n_layers)):
-            if N == 1:  # one example: the outer product a delta^T, written as the same sum over
+        for l, a, delta in self.backprop(activations, y):
+            if len(y) == 1:  # one example: the outer product a delta^T, written as the same sum over
                 # examples in index form; several times faster than a matrix product with inner dimension 1
-                dW[l] = np.einsum("ni,nj->ij", activations[l], delta)
+                dW[l] = np.einsum("ni,nj->ij", a, delta)
             else:
-                dW[l] = activations[l].T @ delta
+                dW[l] = a.T @ delta
             db[l] = delta.sum(axis=0)
-            if l > 0:  # delta of the layer below: back through W, then through f'
-                delta = delta @ self.weights[l].T
-                a = activations[l]
-                if l in dropped:  # back through dropout: only the kept units pass
-                    mask, a = dropped[l]
-                    delta *= mask
-                delta *= self._f.derivative(a)
         if self.l1 or self.l2:
             for W, g in zip(self.weights, dW):
                 if self.l1:
@@ -267,6 +294,33 @@ class MLP:
                 if self.l2:
                     g += (2 * self.l2) * W
         return dW, db
+
+    def sgd_step(self, activations, y, learning_rate):
+        """Backpropagation fused with a plain SGD step, written straight into W and b.
+
+        The step of :meth:`backward` followed by ``SGD().step`` (equal up to
+        rounding), without gradient arrays: the deltas of :meth:`backprop` carry the
+        learning rate eta (``scale=eta``), so every layer's update is one matrix
+        product subtracted from W, W <- (1 - 2 eta l2) W - a^T (eta D), and
+        b <- b - (eta D)^T 1 (:func:`~mlp_from_scratch.optimizers.subtract_product`,
+        :func:`~mlp_from_scratch.optimizers.subtract_column_sums`). Dropout masks
+        apply as in :meth:`backward`: the recursion is the same. ``fit`` takes this
+        route for plain SGD on a network without L1 penalty.
+
+        Parameters
+        ----------
+        activations : list from :meth:`forward_pass`
+        y : ndarray of int, shape (N,)
+        learning_rate : float
+            The step size eta.
+        """
+        if self.l1:
+            raise ValueError("sgd_step does not apply the L1 penalty: use backward and an optimiser")
+        eta = float(learning_rate)
+        keep = 1.0 - 2.0 * eta * self.l2  # the L2 penalty's gradient 2 l2 W, as a factor on W
+        for l, a, delta in self.backprop(activations, y, scale=eta):  # delta of the layer below: from the unmoved W
+            subtract_product(self.weights[l], a, delta, keep)  # W <- keep W - a^T (eta D), one matrix product
+            subtract_column_sums(self.biases[l], delta)  # b <- b - (eta D)^T 1
 
     # ------------------------------------------------------------- public API
     def forward(self, X):

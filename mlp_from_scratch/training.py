@@ -40,6 +40,7 @@ import numpy as np
 
 from .losses import LOSSES
 from .optimizers import SGD, make_optimizer, subtract_outer
+from .optimizers import sgd_step_applies
 from .progress import show_progress
 from .schedules import as_schedule
 from .validation import check_positive
@@ -370,6 +371,7 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
     batch_size = min(batch_size, N)
     X_batch = np.empty((batch_size, X.shape[1]), dtype=X.dtype)  # reused every step
     fused = _one_example_step_applies(net, opt, batch_size)  # plain SGD on one example: one_example_step
+    in_place = sgd_step_applies(net, opt)  # plain SGD: net.sgd_step writes every step straight into W and b
     bar = None
     if show_progress(progress):
         from tqdm.auto import tqdm
@@ -410,8 +412,12 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
                 if fused:
                     opt.t += 1
                 else:
-                    dW, db = net.backward(activations, yb)
-                    opt.step(params, dW + db, lr, decay)
+                    if in_place:  # plain SGD: backpropagation fused with the update, no gradient arrays
+                        net.sgd_step(activations, yb, lr)
+                        opt.t += 1
+                    else:
+                        dW, db = net.backward(activations, yb)
+                        opt.step(params, dW + db, lr, decay)
                 steps += 1
                 if schedule.needs_step_loss or record_steps:
                     if record_steps:
