@@ -12,7 +12,8 @@ callbacks at the end of every epoch, of which :class:`EarlyStopping` is one.
 
 The loop needs from the network only ``check_inputs``, ``forward_pass``,
 ``backward``, ``evaluate``, ``penalty``, ``data_loss_sum``, ``weights``,
-``biases`` and ``rng``, so it imports nothing from :mod:`mlp_from_scratch.network`.
+``biases`` and ``rng`` (and, for plain SGD, ``sgd_step``, which writes the step
+straight into the weights), so it imports nothing from :mod:`mlp_from_scratch.network`.
 
 Deviations from the API contract (API-CONTRACT.md, issue 11):
 
