@@ -63,7 +63,9 @@ def check_X(X, n_features, dtype, name="X"):
     # If the sum of all entries is finite, so is every entry (NaN and inf propagate): one
     # pass with no boolean copy of X. Only when the sum is not finite (a bad entry, or huge
     # finite values that overflow it) does the elementwise test decide.
-    if not np.isfinite(X.sum()) and not np.isfinite(X).all():
+    with np.errstate(over="ignore"):  # huge finite entries may overflow the sum: no warning, the test below decides
+        total = X.sum()
+    if not np.isfinite(total) and not np.isfinite(X).all():
         bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); clean or impute them first")
     return X
