@@ -145,7 +145,9 @@ if [ "$PDF" = 1 ]; then
   latex_log="$ROOT/_build/latex-sphinx.log"
   "$VENV/bin/jupyter-book" build "$ROOT" "${toc[@]}" --builder latex -W -n --keep-going 2>&1 | tee "$latex_log"
   # The environment must be reused as it is: a re-read document would execute again.
-  if ! sed 's/\x1b\[[0-9;]*m//g' "$latex_log" | grep -q "updating environment: 0 added, 0 changed, 0 removed"; then
+  # (grep without -q reads to the end: with -q it may exit first, and pipefail would then
+  # report sed's broken pipe as a missing line)
+  if ! sed 's/\x1b\[[0-9;]*m//g' "$latex_log" | grep "updating environment: 0 added, 0 changed, 0 removed" >/dev/null; then
     echo "the LaTeX build re-read (and executed) chapters instead of reusing the HTML build's:" >&2
     grep -a "updating environment" "$latex_log" >&2 || true
     exit 1
