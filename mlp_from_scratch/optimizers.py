@@ -143,14 +143,13 @@ def _blas(name):
     return routines
 
 
-# When SciPy's gemm pays: its BLAS (OpenBLAS 0.3.30 in SciPy 1.17) is older than NumPy's (0.3.31)
-# and 4-7 % slower per long product here, which the saved pass over W outweighs only for a W
-# larger than the cache; for short products NumPy's matmul costs more to set up. Measured (float32,
-# us, NumPy product + pass vs gemm): 784 x 300, 100 rows 649 vs 589, 1,000 rows 6123 vs 6593;
-# 784 x 50, 100 rows 117 vs 129, 16 rows 36 vs 30, 1 row 77 vs 8.
-_GEMM_SHORT = 32  # rows: gemm for every W
-_GEMM_MIN_SIZE = 100_000  # weights: gemm up to _GEMM_MAX_ROWS rows
-_GEMM_MAX_ROWS = 128
+# When SciPy's gemm pays: for short batches only. Its BLAS (OpenBLAS 0.3.30 in SciPy 1.17) is
+# older than NumPy's (0.3.31) and slower per long product here, which the saved pass over W does
+# not make up: in training (784-300-10 and 784-256-128-10, B = 100, the same minibatches, thread
+# time) gemm into W cost +58 and +40 us a step more than NumPy's product and one pass. For short
+# products NumPy's matmul costs more to set up (784 x 50, us, NumPy + pass vs gemm: 16 rows 36 vs
+# 30, 1 row 77 vs 8).
+_GEMM_MAX_ROWS = 32  # rows: gemm for every W up to this batch size
 
 
 def subtract_product(theta, a, delta, keep=1.0):
@@ -162,14 +161,12 @@ def subtract_product(theta, a, delta, keep=1.0):
     beta = keep writes the product straight into theta (BLAS is column-major, so
     it computes theta^T <- keep theta^T - delta^T a on the transposed view, which
     is theta's own memory): the gradient is never stored, and theta is read and
-    written once. This pays for a short batch, and for a
-    large theta up to a moderate batch; otherwise (or without SciPy) NumPy's
-    product into a temporary and one pass of subtraction are faster here, since
-    NumPy ships a newer BLAS than SciPy, with faster kernels for long products.
+    written once. This pays for a short batch (up to ``_GEMM_MAX_ROWS`` rows);
+    for longer ones (or without SciPy) NumPy's product into a temporary and one
+    pass of subtraction are faster here, since NumPy ships a newer BLAS than
+    SciPy, with faster kernels for long products.
     """
-    rows = len(a)
-    use_gemm = rows <= _GEMM_SHORT or (rows <= _GEMM_MAX_ROWS and theta.size >= _GEMM_MIN_SIZE)
-    gemm = _blas("gemm").get(theta.dtype) if use_gemm else None
+    gemm = _blas("gemm").get(theta.dtype) if len(a) <= _GEMM_MAX_ROWS else None
     if gemm is not None and theta.flags.c_contiguous and a.dtype == delta.dtype == theta.dtype:
         out = gemm(-1.0, delta.T, a.T, keep, theta.T, trans_b=1, overwrite_c=1)
         if np.may_share_memory(out, theta):  # updated in place, as expected

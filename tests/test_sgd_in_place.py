@@ -52,19 +52,18 @@ def _both_routes(net_kwargs, X, y, eta=ETA):
 @pytest.mark.parametrize("hidden", ["relu", "sigmoid", "tanh"])
 @pytest.mark.parametrize("l2", [0.0, 0.05])
 @pytest.mark.parametrize("batch", [1, 2, 37, 100])
-@pytest.mark.parametrize("blas_min_size", [0, None])  # 0: every W by BLAS gemm; None: the default threshold
-def test_one_step_equals_backward_then_sgd(dtype, hidden, l2, batch, blas_min_size, monkeypatch):
-    if blas_min_size is not None:
-        monkeypatch.setattr(optimizers, "_GEMM_MIN_SIZE", blas_min_size)
+@pytest.mark.parametrize("blas_max_rows", [10**9, None])  # 10**9: every batch by BLAS gemm; None: the default
+def test_one_step_equals_backward_then_sgd(dtype, hidden, l2, batch, blas_max_rows, monkeypatch):
+    if blas_max_rows is not None:
+        monkeypatch.setattr(optimizers, "_GEMM_MAX_ROWS", blas_max_rows)
     X, y = _data(batch, 12, 4, seed=batch)
     kwargs = dict(layer_sizes=[12, 9, 7, 4], hidden=hidden, l2=l2, seed=3, dtype=dtype)
     _assert_same_step(*_both_routes(kwargs, X, y), dtype)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_a_large_layer_takes_the_gemm_and_equals_the_general_route(dtype):
-    # 400 x 300 = 120,000 weights: above _GEMM_MIN_SIZE, so the default threshold uses gemm
-    assert 400 * 300 >= optimizers._GEMM_MIN_SIZE
+def test_a_large_layer_takes_the_gemm_and_equals_the_general_route(dtype, monkeypatch):
+    monkeypatch.setattr(optimizers, "_GEMM_MAX_ROWS", 10**9)  # a batch of 30 would take it anyway
     X, y = _data(30, 400, 10)
     kwargs = dict(layer_sizes=[400, 300, 10], hidden="sigmoid", l2=0.01, seed=1, dtype=dtype)
     _assert_same_step(*_both_routes(kwargs, X, y), dtype)
@@ -86,7 +85,7 @@ def test_dropout_masks_apply_in_place_too(dtype):
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_without_scipy_numpy_takes_the_same_step(dtype, monkeypatch):
     monkeypatch.setattr(optimizers, "_BLAS", {"gemm": {}, "gemv": {}})  # as if SciPy were missing
-    monkeypatch.setattr(optimizers, "_GEMM_MIN_SIZE", 0)
+    monkeypatch.setattr(optimizers, "_GEMM_MAX_ROWS", 10**9)
     X, y = _data(20, 12, 4)
     kwargs = dict(layer_sizes=[12, 9, 4], hidden="tanh", l2=0.05, seed=3, dtype=dtype)
     _assert_same_step(*_both_routes(kwargs, X, y), dtype)
@@ -97,7 +96,7 @@ def test_subtract_product_falls_back_when_blas_did_not_write_in_place(monkeypatc
         return beta * c.copy() + alpha * a @ b.T  # right numbers, but not in c's memory
 
     monkeypatch.setattr(optimizers, "_BLAS", {"gemm": {np.dtype(np.float64): gemm_on_a_copy}})
-    monkeypatch.setattr(optimizers, "_GEMM_MIN_SIZE", 0)
+    monkeypatch.setattr(optimizers, "_GEMM_MAX_ROWS", 10**9)
     rng = np.random.default_rng(0)
     theta, a, delta = rng.standard_normal((5, 3)), rng.standard_normal((4, 5)), rng.standard_normal((4, 3))
     expected = 0.9 * theta - a.T @ delta
@@ -155,9 +154,9 @@ def test_sgd_step_refuses_l1():
         net.sgd_step(activations, np.array([0, 1]), ETA)
 
 
-@pytest.mark.parametrize("n_in, batch, expected", [(400, 100, True), (400, 200, False), (40, 100, False),
+@pytest.mark.parametrize("n_in, batch, expected", [(400, 100, False), (400, 32, True), (40, 100, False),
                                                     (40, 30, True), (40, 1, True)])
-def test_gemm_is_used_for_a_large_w_and_a_short_batch(n_in, batch, expected, monkeypatch):
+def test_gemm_is_used_for_a_short_batch(n_in, batch, expected, monkeypatch):
     gemm = optimizers._blas("gemm")[np.dtype(np.float64)]
     calls = []
 
