@@ -60,19 +60,24 @@ def _check_eps(value):
 
 
 _AXPY_MIN_SIZE = 4096  # smaller arrays: two NumPy passes are cheaper than calling BLAS
-_AXPY = None  # dtype -> BLAS axpy (y += a x in one pass), looked up at the first SGD step
 
 
-def _blas_axpy():
-    global _AXPY
-    if _AXPY is None:
+_BLAS = {}  # name -> {dtype: SciPy BLAS routine} (empty without SciPy), looked up at the first call
+
+
+def _blas(name):
+    """SciPy's single and double precision BLAS routine ``name`` ("axpy", "ger", "gemm", "gemv"), by dtype."""
+    routines = _BLAS.get(name)
+    if routines is None:
         try:
-            from scipy.linalg.blas import daxpy, saxpy
-        except ImportError:  # scipy is optional: NumPy's two passes then
-            _AXPY = {}
+            from scipy.linalg import blas
+        except ImportError:  # scipy is optional: NumPy then
+            routines = {}
         else:
-            _AXPY = {np.dtype(np.float32): saxpy, np.dtype(np.float64): daxpy}
-    return _AXPY
+            routines = {np.dtype(np.float32): getattr(blas, "s" + name),
+                        np.dtype(np.float64): getattr(blas, "d" + name)}
+        _BLAS[name] = routines
+    return routines
 
 
 def subtract_scaled(theta, g, eta):
@@ -90,14 +95,11 @@ def subtract_scaled(theta, g, eta):
 
 def _axpy_in_place(theta, g, eta):
     """theta -= eta g by BLAS axpy; False (nothing done) where that is not possible."""
-    axpy = (_AXPY if _AXPY is not None else _blas_axpy()).get(theta.dtype)
+    axpy = _blas("axpy").get(theta.dtype)
     if axpy is None or g.dtype != theta.dtype or not (theta.flags.c_contiguous and g.flags.c_contiguous):
         return False
     out = axpy(g.reshape(-1), theta.reshape(-1), a=-eta)
     return np.may_share_memory(out, theta)  # updated in place, as expected
-
-
-_GER = None  # dtype -> BLAS ger (A += alpha x y^T in one pass), looked up at the first call
 
 
 def subtract_outer(theta, eta, u, v):
@@ -107,15 +109,7 @@ def subtract_outer(theta, eta, u, v):
     over ``theta`` (BLAS is column-major, so it updates theta^T += -eta v u^T); the
     gradient u v^T is never stored. Without SciPy, NumPy builds it in one temporary.
     """
-    global _GER
-    if _GER is None:
-        try:
-            from scipy.linalg.blas import dger, sger
-        except ImportError:  # scipy is optional
-            _GER = {}
-        else:
-            _GER = {np.dtype(np.float32): sger, np.dtype(np.float64): dger}
-    ger = _GER.get(theta.dtype)  # one call: cheaper than NumPy's three even for a 6 x 4 matrix (measured)
+    ger = _blas("ger").get(theta.dtype)  # one call: cheaper than NumPy's three even for a 6 x 4 matrix (measured)
     if ger is not None and theta.flags.c_contiguous and u.dtype == v.dtype == theta.dtype:
         out = ger(-eta, v, u, a=theta.T, overwrite_a=True)
         if np.may_share_memory(out, theta):  # updated in place, as expected
@@ -123,24 +117,6 @@ def subtract_outer(theta, eta, u, v):
     g = np.multiply.outer(u, v)
     g *= eta
     theta -= g
-
-
-_BLAS = {}  # name -> {dtype: SciPy BLAS routine} (empty without SciPy), looked up at the first call
-
-
-def _blas(name):
-    """SciPy's single and double precision BLAS routine ``name`` ("gemm", "gemv"), by dtype."""
-    routines = _BLAS.get(name)
-    if routines is None:
-        try:
-            from scipy.linalg import blas
-        except ImportError:  # scipy is optional: NumPy then
-            routines = {}
-        else:
-            routines = {np.dtype(np.float32): getattr(blas, "s" + name),
-                        np.dtype(np.float64): getattr(blas, "d" + name)}
-        _BLAS[name] = routines
-    return routines
 
 
 # When SciPy's gemm pays: for short batches only. Its BLAS (OpenBLAS 0.3.30 in SciPy 1.17) is

@@ -148,7 +148,7 @@ def test_a_diverged_step_changes_nothing():
 @pytest.mark.parametrize("blas", [True, False])
 def test_subtract_outer(shape, dtype, blas, monkeypatch):
     if not blas:
-        monkeypatch.setattr(optimizers, "_GER", {})
+        monkeypatch.setattr(optimizers, "_BLAS", {"ger": {}})
     rng = np.random.default_rng(7)
     theta = rng.standard_normal(shape).astype(dtype)
     u, v = rng.standard_normal(shape[0]).astype(dtype), rng.standard_normal(shape[1]).astype(dtype)
