@@ -99,3 +99,13 @@ def test_one_example_benchmark_quick():
                          capture_output=True, text=True, timeout=300, cwd=SCRIPT.parent.parent)
     assert out.returncode == 0, out.stderr
     assert "fit " in out.stdout and "general " in out.stdout and "fit / general" in out.stdout
+
+
+def test_commit_comparison_quick():
+    """python -m benchmarks.bench_vs_commit HEAD --quick imports the commit's package beside this one."""
+    if subprocess.run(["git", "-C", str(SCRIPT.parent.parent), "rev-parse", "HEAD"], capture_output=True).returncode:
+        pytest.skip("not a git checkout")
+    out = subprocess.run([sys.executable, "-m", "benchmarks.bench_vs_commit", "HEAD", "--quick", "--workloads", "W1"],
+                         capture_output=True, text=True, timeout=300, cwd=SCRIPT.parent.parent)
+    assert out.returncode == 0, out.stderr
+    assert "mlp_at_HEAD" in out.stdout and "now / then" in out.stdout
