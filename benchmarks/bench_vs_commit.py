@@ -33,9 +33,9 @@ from pathlib import Path
 import numpy as np
 
 try:
-    from benchmarks.bench_epoch import N_TRAIN, WORKLOADS, NoiseProbe, limit_numpy_threads, load_data
+    from benchmarks.bench_epoch import LEARNING_RATE, N_TRAIN, WORKLOADS, NoiseProbe, limit_numpy_threads, load_data
 except ImportError:  # run as a file: its folder is on sys.path
-    from bench_epoch import N_TRAIN, WORKLOADS, NoiseProbe, limit_numpy_threads, load_data
+    from bench_epoch import LEARNING_RATE, N_TRAIN, WORKLOADS, NoiseProbe, limit_numpy_threads, load_data
 import mlp_from_scratch
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,7 +67,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.pairs = 1
-    limit_numpy_threads(1)
+    limits = limit_numpy_threads(1)  # noqa: F841 (kept alive for the run)
     X, y, _, _, note = load_data("random" if args.quick else "auto", None, 3000 if args.quick else N_TRAIN, 10, 0)
     X = X.astype(np.float32)
     print(note)
@@ -81,7 +81,7 @@ def main(argv=None):
             for key, package in versions.items():
                 nets[key] = package.MLP(sizes, hidden=hidden, output="softmax", loss="cross_entropy", seed=0,
                                         dtype=np.float32)
-                nets[key].fit(X[:2000], y[:2000], epochs=1, learning_rate=0.05, batch_size=batch, progress=False)
+                nets[key].fit(X[:2000], y[:2000], epochs=1, learning_rate=LEARNING_RATE, batch_size=batch, progress=False)
             for W_then, W_now in zip(nets["then"].weights + nets["then"].biases, nets["now"].weights + nets["now"].biases):
                 W_then[...] = W_now  # the same start (each warm-up step moved its own copy)
             seconds, probes = {"now": [], "then": []}, []
@@ -89,7 +89,7 @@ def main(argv=None):
                 for key in ("now", "then") if pair % 2 == 0 else ("then", "now"):
                     probes.append(probe())
                     start = time.thread_time()
-                    nets[key].fit(X, y, epochs=1, learning_rate=0.05, batch_size=batch, progress=False)
+                    nets[key].fit(X, y, epochs=1, learning_rate=LEARNING_RATE, batch_size=batch, progress=False)
                     seconds[key].append(time.thread_time() - start)
             ratio = np.array(seconds["now"]) / np.array(seconds["then"])
             print(f"{workload} ({what}): now {statistics.median(seconds['now']):.3f} s, "
