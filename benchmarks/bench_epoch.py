@@ -104,7 +104,8 @@ REFERENCE = "torch-f32"
 PROBE_N, PROBE_CALLS = 192, 25
 PROBE_LIMIT = 1.25   # a cell is disturbed when a probe around it is > 1.25 x the run's fastest probe
 SPREAD_LIMIT = 0.15  # a pair is noisy when (max - min) / median of its steady epochs is > 0.15
-CONTESTANTS = ["numpy-f32", "numpy-f64", "torch-f32", "torch-f64", "sklearn-f32", "sklearn-f64"]
+CONTESTANTS = ["numpy-f32", "numpy-f64", "textbook-f32", "textbook-f64", "torch-f32", "torch-f64",
+               "sklearn-f32", "sklearn-f64"]
 
 
 # ----------------------------------------------------------------------------- data
@@ -206,6 +207,66 @@ class Package(NumpyContestant):
 
     def predict_proba(self):
         return self.net.predict_proba(self.Xt)
+
+
+class Textbook(NumpyContestant):
+    """The plain NumPy loop a textbook writes (issue 15's "textbook loop"): the yardstick the package must beat.
+
+    Per minibatch: fancy-indexed ``X[idx]``, ``z = a @ W + b`` and the activation
+    layer by layer, a row-wise stable softmax, the mean cross-entropy (computed,
+    as a loop that prints its loss does), ``delta = (p - Y) / N``, then for each
+    layer ``dW = a.T @ delta``, ``db = delta.sum(0)``, the delta of the layer below,
+    and ``W -= lr * dW``, ``b -= lr * db``. Nothing reused, nothing fused.
+    """
+
+    library = "numpy"
+
+    def setup(self, workload, init):
+        self.hidden = WORKLOADS[workload][1]
+        self.W = [np.array(W0, dtype=self.dtype) for W0, _ in init]
+        self.b = [np.array(b0, dtype=self.dtype) for _, b0 in init]
+
+    def _hidden(self, z):
+        return np.maximum(z, 0) if self.hidden == "relu" else 1 / (1 + np.exp(-z))
+
+    def _hidden_derivative(self, a):
+        return (a > 0).astype(a.dtype) if self.hidden == "relu" else a * (1 - a)
+
+    def train_epoch(self, batch_size, seed):
+        X, y, W, b, lr = self.X, self.y, self.W, self.b, LEARNING_RATE
+        order = np.random.default_rng(seed).permutation(len(X))
+        with np.errstate(over="ignore", divide="ignore"):  # exp(-z) of a saturated sigmoid, log(0)
+            for start in range(0, len(X), batch_size):
+                idx = order[start:start + batch_size]
+                xb, yb = X[idx], y[idx]
+                n = len(yb)
+                acts = [xb]
+                for l in range(len(W) - 1):
+                    acts.append(self._hidden(acts[-1] @ W[l] + b[l]))
+                z = acts[-1] @ W[-1] + b[-1]
+                z = z - z.max(axis=1, keepdims=True)
+                p = np.exp(z)
+                p /= p.sum(axis=1, keepdims=True)
+                self.loss = -np.mean(np.log(p[np.arange(n), yb]))
+                delta = p
+                delta[np.arange(n), yb] -= 1
+                delta /= n
+                for l in reversed(range(len(W))):
+                    dW = acts[l].T @ delta
+                    db = delta.sum(axis=0)
+                    if l > 0:
+                        delta = (delta @ W[l].T) * self._hidden_derivative(acts[l])
+                    W[l] -= lr * dW
+                    b[l] -= lr * db
+
+    def predict_proba(self):
+        a = self.Xt
+        with np.errstate(over="ignore"):
+            for l in range(len(self.W) - 1):
+                a = self._hidden(a @ self.W[l] + self.b[l])
+        z = a @ self.W[-1] + self.b[-1]
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        return p / p.sum(axis=1, keepdims=True)
 
 
 class Torch:
@@ -370,7 +431,7 @@ def make_contestant(name):
     """(contestant, None) or (None, reason it is skipped)."""
     library, bits = name.rsplit("-", 1)
     dtype = {"f32": np.float32, "f64": np.float64}[bits]
-    cls = {"numpy": Package, "torch": Torch, "sklearn": Sklearn}[library]
+    cls = {"numpy": Package, "textbook": Textbook, "torch": Torch, "sklearn": Sklearn}[library]
     try:
         return cls(dtype), None
     except ImportError as exc:
@@ -485,6 +546,13 @@ def format_targets(rows):
             else:
                 verdict = "met" if r[key] <= target else "MISSED"
                 lines.append(f"{w}: numpy-f32 / {what} = {r[key]:.2f}, target <= {target:.2f}: {verdict}")
+        t = by.get((w, "textbook-f32"))
+        if t is not None:  # the title of issue 15: ahead of the textbook loop
+            ratio = r["median"] / t["median"]
+            flagged = bool(r["flags"] or t["flags"])
+            verdict = ("NOT JUDGED (a cell is disturbed or noisy)" if flagged
+                       else "ahead" if ratio < 1 else "NOT ahead")
+            lines.append(f"{w}: numpy-f32 / textbook-f32 = {ratio:.2f}: {verdict}")
     return "\n".join(lines)
 
 

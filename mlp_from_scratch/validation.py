@@ -60,15 +60,25 @@ def check_X(X, n_features, dtype, name="X"):
             f"expects {n_features} (shape (n_examples, {n_features}); got {X.shape})"
         )
     X = np.ascontiguousarray(X, dtype=dtype)
-    # If the sum of all entries is finite, so is every entry (NaN and inf propagate): one
-    # pass with no boolean copy of X. Only when the sum is not finite (a bad entry, or huge
-    # finite values that overflow it) does the elementwise test decide.
-    with np.errstate(over="ignore"):  # huge finite entries may overflow the sum: no warning, the test below decides
-        total = X.sum()
-    if not np.isfinite(total) and not np.isfinite(X).all():
+    if not _all_finite(X):
         bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
         raise ValueError(f"{name} contains {bad} NaN or infinite value(s); clean or impute them first")
     return X
+
+
+def _all_finite(X):
+    """Whether every entry of the C-contiguous float array ``X`` is finite, in one pass over it.
+
+    If the sum of squares x . x is finite, so is every entry: NaN and inf propagate
+    through it, and squares cannot cancel. BLAS's dot product reads X at memory speed,
+    about twice as fast as ``X.sum()`` and with no boolean copy of X (this check runs on
+    every ``fit`` and ``predict``). Only when the sum is not finite (a bad entry, or
+    entries so large that their squares overflow) does the elementwise test decide.
+    """
+    flat = X.reshape(-1)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing sum: no warning, the test below decides
+        total = np.dot(flat, flat)
+    return bool(np.isfinite(total)) or bool(np.isfinite(X).all())
 
 
 def check_y(y, n_examples, n_classes, name="y"):

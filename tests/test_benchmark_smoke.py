@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 SCRIPT = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_epoch.py"
@@ -109,3 +110,23 @@ def test_commit_comparison_quick():
                          capture_output=True, text=True, timeout=300, cwd=SCRIPT.parent.parent)
     assert out.returncode == 0, out.stderr
     assert "mlp_at_HEAD" in out.stdout and "now / then" in out.stdout
+
+
+@pytest.mark.parametrize("workload", ["W1", "W2", "W3"])
+def test_textbook_loop_takes_the_package_step(workload):
+    """The textbook contestant is the same algorithm: on one full batch its step is the package's."""
+    bench = load_benchmark()
+    rng = np.random.default_rng(3)
+    data = {"X": rng.uniform(-1, 1, (64, 784)), "y": rng.integers(0, 10, 64), "Xt": rng.uniform(-1, 1, (5, 784))}
+    init = bench.initial_weights(workload)
+    textbook, package = bench.Textbook(np.float64), bench.Package(np.float64)
+    for contestant in (textbook, package):
+        contestant.prepare(data)
+        contestant.setup(workload, init)
+    textbook.train_epoch(batch_size=64, seed=0)  # one batch: the order within it does not matter
+    package.net.fit(data["X"], data["y"], epochs=1, learning_rate=bench.LEARNING_RATE, batch_size=64,
+                    shuffle=False, progress=False)
+    for theirs, ours in zip(textbook.W + textbook.b, package.net.weights + package.net.biases):
+        np.testing.assert_allclose(theirs, ours, rtol=1e-10, atol=1e-12)
+    assert any(not np.allclose(W, W0) for W, (W0, _) in zip(textbook.W, init))  # it did move
+    np.testing.assert_allclose(textbook.predict_proba(), package.predict_proba(), rtol=1e-10, atol=1e-12)

@@ -311,16 +311,31 @@ def test_bad_X_is_rejected_clearly(net, X, message):
 
 
 def test_huge_finite_inputs_whose_sum_overflows_are_accepted(net):
-    """check_X's quick test (a finite sum) falls back to the elementwise one on overflow."""
-    X = np.full((4, 3), 3e38, dtype=np.float32)  # each entry finite, their float32 sum is inf
+    """check_X's quick test (a finite sum of squares) falls back to the elementwise one on overflow."""
+    X = np.full((4, 3), 3e38, dtype=np.float32)  # each entry finite, their float32 squares are inf
     with np.errstate(over="ignore"):
-        assert not np.isfinite(X.sum())
+        assert not np.isfinite(np.dot(X.ravel(), X.ravel()))
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # and no overflow warning reaches the user
         assert net.forward(X).shape == (4, 2)
     X[1, 2] = -np.inf  # ... and a genuinely infinite entry among them is still caught
     with pytest.raises(ValueError, match=r"1 NaN or infinite"):
         net.forward(X)
+
+
+def test_finite_check_finds_every_kind_of_bad_entry():
+    """The quick test (a dot product) sees NaN, +inf and -inf anywhere, in both dtypes, and any length."""
+    from mlp_from_scratch.validation import _all_finite
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        for n in (1, 7, 1000, 4099):  # odd lengths: BLAS kernels unroll, and leave a tail
+            X = rng.standard_normal((n, 3)).astype(dtype)
+            assert _all_finite(X)
+            for bad in (np.nan, np.inf, -np.inf):
+                for where in (0, n // 2, n - 1):
+                    Y = X.copy()
+                    Y[where, 2] = bad
+                    assert not _all_finite(Y), (dtype, n, bad, where)
 
 
 @pytest.mark.parametrize("hidden", ["sigmoid", "relu", "tanh"])
