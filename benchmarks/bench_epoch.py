@@ -15,6 +15,10 @@ scaled to [-1, 1], shuffling included:
 
 * mlp_from_scratch: ``MLP(...).fit(X, y, epochs=1, learning_rate=0.05, batch_size=B)``
   (the public API, input checks and the epoch's running loss and accuracy included);
+* a textbook NumPy loop (``textbook-f32``/``-f64``): what a course writes by hand,
+  fancy-indexed minibatches, fresh arrays for everything, ``W -= lr * dW``; the
+  package should be ahead of it (issue 15), and a test checks that it takes the
+  package's step;
 * PyTorch: the leanest idiomatic loop (``randperm``, index, ``zero_grad``,
   forward, ``cross_entropy``, ``backward``, ``SGD.step``) with no metrics;
 * scikit-learn: ``MLPClassifier(solver="sgd", momentum=0, alpha=0, ...)``,
