@@ -513,6 +513,40 @@ def summarise(cells, workloads, contestants, probe_min):
     return rows
 
 
+def paired_ratios(cells, w, a, b, probe_min):
+    """Median and quartiles of a's seconds / b's seconds within each repetition, or None.
+
+    The two cells of a pair ran back to back in one repetition, so a slow phase of the
+    machine tends to hit both: a second view, robust to an odd slow epoch, beside the
+    ratio of medians (which the targets use). Pairs with a disturbed cell are left out
+    while at least half remain.
+    """
+    pa, pb = cells.get((w, a)), cells.get((w, b))
+    if not pa or not pb:
+        return None
+    pairs = [(ta, tb, max(qa, qb)) for (ta, qa, _), (tb, qb, _) in zip(pa, pb)]
+    steady = [(ta, tb) for ta, tb, q in pairs if q <= PROBE_LIMIT * probe_min]
+    if len(steady) * 2 < len(pairs) or not steady:
+        steady = [(ta, tb) for ta, tb, _ in pairs]
+    ratios = sorted(ta / tb for ta, tb in steady)
+    if len(ratios) == 1:
+        return ratios[0], ratios[0], ratios[0], 1
+    q1, median, q3 = statistics.quantiles(ratios, n=4, method="inclusive")
+    return median, q1, q3, len(ratios)
+
+
+def format_paired(cells, workloads, probe_min):
+    lines = []
+    for w in workloads:
+        for other in ("torch-f32", "textbook-f32"):
+            r = paired_ratios(cells, w, "numpy-f32", other, probe_min)
+            if r is not None:
+                median, q1, q3, n = r
+                lines.append(f"{w}: numpy-f32 / {other}, paired within repetitions: {median:.2f} "
+                             f"[{q1:.2f}, {q3:.2f}] (median [quartiles] of {n})")
+    return "\n".join(lines)
+
+
 def _ratio(value, flagged):
     return "n/a" if value is None else f"{value:.2f}" + ("*" if flagged else "")
 
@@ -772,6 +806,9 @@ def _measure(args, workloads, contestants, notes, threads, blas_desc, torch_thre
     print()
     print(probe_note)
     print(targets)
+    paired = format_paired(cells, workloads, probe_min)
+    if paired:
+        print(paired)
 
     out_dir = Path(args.output_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -792,6 +829,9 @@ def _measure(args, workloads, contestants, notes, threads, blas_desc, torch_thre
                    "probe": [p for _, p, _ in reps], "load_average": [la for _, _, la in reps]}
                   for (w, c), reps in cells.items()],
         "test_accuracy": [{"workload": w, "contestant": c, "accuracy": a} for (w, c), a in accuracies.items()],
+        "paired": [{"workload": w, "contestants": ["numpy-f32", other], "median": r[0], "quartiles": r[1:3], "n": r[3]}
+                   for w in workloads for other in ("torch-f32", "textbook-f32")
+                   if (r := paired_ratios(cells, w, "numpy-f32", other, probe_min)) is not None],
     }
     json_path = out_dir / f"bench_epoch-{stamp}.json"
     json_path.write_text(json.dumps(result, indent=1))
@@ -800,7 +840,7 @@ def _measure(args, workloads, contestants, notes, threads, blas_desc, torch_thre
           f"{info['numpy']}, torch {info['torch']}, scikit-learn {info['sklearn']}, "
           f"{threads} BLAS/torch threads, load average {loads}. {data_note}. "
           f"{args.repeats} interleaved repetitions.\n\n"
-          f"{table}\n\n```\n{probe_note}\n{targets}\n```\n")
+          f"{table}\n\n```\n{probe_note}\n{targets}\n{paired}\n```\n")
     (out_dir / f"bench_epoch-{stamp}.md").write_text(md)
     print(f"\nwrote {json_path} and {json_path.with_suffix('.md').name}")
     return result

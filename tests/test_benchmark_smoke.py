@@ -130,3 +130,15 @@ def test_textbook_loop_takes_the_package_step(workload):
         np.testing.assert_allclose(theirs, ours, rtol=1e-10, atol=1e-12)
     assert any(not np.allclose(W, W0) for W, (W0, _) in zip(textbook.W, init))  # it did move
     np.testing.assert_allclose(textbook.predict_proba(), package.predict_proba(), rtol=1e-10, atol=1e-12)
+
+
+def test_paired_ratios_pair_cells_of_one_repetition():
+    """Ratios are taken within each repetition; a disturbed repetition is left out."""
+    bench = load_benchmark()
+    cells = {("W1", "numpy-f32"): [(1.0, 1e-4, None), (2.0, 1e-4, None), (5.0, 9e-4, None), (1.5, 1e-4, None)],
+             ("W1", "torch-f32"): [(2.0, 1e-4, None), (4.0, 1e-4, None), (1.0, 1e-4, None), (2.0, 1e-4, None)]}
+    median, q1, q3, n = bench.paired_ratios(cells, "W1", "numpy-f32", "torch-f32", probe_min=1e-4)
+    assert n == 3  # the third repetition's probe was 9 x the minimum
+    assert median == pytest.approx(0.5) and q1 == pytest.approx(0.5) and q3 == pytest.approx(0.625)
+    assert bench.paired_ratios(cells, "W1", "numpy-f32", "textbook-f32", probe_min=1e-4) is None
+    assert "paired within repetitions: 0.50 [0.50, 0.62]" in bench.format_paired(cells, ["W1"], 1e-4)
