@@ -109,7 +109,7 @@ PROBE_N, PROBE_CALLS = 192, 25
 PROBE_LIMIT = 1.25   # a cell is disturbed when a probe around it is > 1.25 x the run's fastest probe
 SPREAD_LIMIT = 0.15  # a pair is noisy when (max - min) / median of its steady epochs is > 0.15
 CONTESTANTS = ["numpy-f32", "numpy-f64", "textbook-f32", "textbook-f64", "torch-f32", "torch-f64",
-               "sklearn-f32", "sklearn-f64"]
+               "sklearn-f32", "sklearn-f64", "fused-f32", "fused-f64"]
 
 
 # ----------------------------------------------------------------------------- data
@@ -271,6 +271,63 @@ class Textbook(NumpyContestant):
         z = a @ self.W[-1] + self.b[-1]
         p = np.exp(z - z.max(axis=1, keepdims=True))
         return p / p.sum(axis=1, keepdims=True)
+
+
+class Fused(Textbook):
+    """A hand-fused NumPy loop: every trick in one function, no input checks, no accuracy.
+
+    Not a contestant to beat but the bound: how fast a NumPy loop of this algorithm can
+    go when nothing is checked or recorded. Minibatches gathered into a reused array;
+    activations in place; the softmax from the arg max (its row maximum) with the loss
+    from the row sums; eta/N folded into the output delta; biases stepped with
+    ``np.add.reduce``. Same step as the package's (a test checks it).
+    """
+
+    def train_epoch(self, batch_size, seed):
+        X, y, W, b, eta = self.X, self.y, self.W, self.b, LEARNING_RATE
+        order = np.random.default_rng(seed).permutation(len(X))
+        X_batch = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+        K = W[-1].shape[1]
+        row_starts = np.arange(0, batch_size * K, K)
+        relu = self.hidden == "relu"
+        with np.errstate(over="ignore"):
+            for start in range(0, len(X), batch_size):
+                idx = order[start:start + batch_size]
+                n = len(idx)
+                xb = X.take(idx, axis=0, out=X_batch[:n], mode="clip")
+                yb = y.take(idx)
+                acts = [xb]
+                for l in range(len(W) - 1):
+                    z = acts[-1] @ W[l]
+                    z += b[l]
+                    if relu:
+                        np.maximum(z, 0, out=z)
+                    else:
+                        np.negative(z, out=z)
+                        np.exp(z, out=z)
+                        z += 1
+                        np.reciprocal(z, out=z)
+                    acts.append(z)
+                z = acts[-1] @ W[-1]
+                z += b[-1]
+                starts = row_starts[:n]
+                z_max = z.reshape(-1).take(starts + z.argmax(axis=1))
+                e = z - z_max[:, None]
+                np.exp(e, out=e)
+                total = np.add.reduce(e, axis=1)
+                self.loss = float(np.add.reduce(np.log(total)) + np.add.reduce(z_max)
+                                  - np.add.reduce(z.reshape(-1).take(starts + yb))) / n
+                e *= (eta / n) / total[:, None]  # eta/N softmax
+                e.reshape(-1)[starts + yb] -= eta / n  # eta/N (softmax - one-hot)
+                delta = e
+                for l in reversed(range(len(W))):
+                    below = None
+                    if l > 0:
+                        below = delta @ W[l].T
+                        below *= (acts[l] > 0) if relu else acts[l] * (1 - acts[l])
+                    W[l] -= acts[l].T @ delta
+                    b[l] -= np.add.reduce(delta, axis=0)
+                    delta = below
 
 
 class Torch:
@@ -435,7 +492,7 @@ def make_contestant(name):
     """(contestant, None) or (None, reason it is skipped)."""
     library, bits = name.rsplit("-", 1)
     dtype = {"f32": np.float32, "f64": np.float64}[bits]
-    cls = {"numpy": Package, "textbook": Textbook, "torch": Torch, "sklearn": Sklearn}[library]
+    cls = {"numpy": Package, "textbook": Textbook, "fused": Fused, "torch": Torch, "sklearn": Sklearn}[library]
     try:
         return cls(dtype), None
     except ImportError as exc:
@@ -538,7 +595,7 @@ def paired_ratios(cells, w, a, b, probe_min):
 def format_paired(cells, workloads, probe_min):
     lines = []
     for w in workloads:
-        for other in ("torch-f32", "textbook-f32"):
+        for other in ("torch-f32", "textbook-f32", "fused-f32"):
             r = paired_ratios(cells, w, "numpy-f32", other, probe_min)
             if r is not None:
                 median, q1, q3, n = r
@@ -830,7 +887,7 @@ def _measure(args, workloads, contestants, notes, threads, blas_desc, torch_thre
                   for (w, c), reps in cells.items()],
         "test_accuracy": [{"workload": w, "contestant": c, "accuracy": a} for (w, c), a in accuracies.items()],
         "paired": [{"workload": w, "contestants": ["numpy-f32", other], "median": r[0], "quartiles": r[1:3], "n": r[3]}
-                   for w in workloads for other in ("torch-f32", "textbook-f32")
+                   for w in workloads for other in ("torch-f32", "textbook-f32", "fused-f32")
                    if (r := paired_ratios(cells, w, "numpy-f32", other, probe_min)) is not None],
     }
     json_path = out_dir / f"bench_epoch-{stamp}.json"

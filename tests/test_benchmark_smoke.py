@@ -112,14 +112,15 @@ def test_commit_comparison_quick():
     assert "mlp_at_HEAD" in out.stdout and "now / then" in out.stdout
 
 
+@pytest.mark.parametrize("loop", ["Textbook", "Fused"])
 @pytest.mark.parametrize("workload", ["W1", "W2", "W3"])
-def test_textbook_loop_takes_the_package_step(workload):
-    """The textbook contestant is the same algorithm: on one full batch its step is the package's."""
+def test_textbook_and_fused_loops_take_the_package_step(workload, loop):
+    """The textbook and hand-fused contestants are the same algorithm: on one full batch their step is the package's."""
     bench = load_benchmark()
     rng = np.random.default_rng(3)
     data = {"X": rng.uniform(-1, 1, (64, 784)), "y": rng.integers(0, 10, 64), "Xt": rng.uniform(-1, 1, (5, 784))}
     init = bench.initial_weights(workload)
-    textbook, package = bench.Textbook(np.float64), bench.Package(np.float64)
+    textbook, package = getattr(bench, loop)(np.float64), bench.Package(np.float64)
     for contestant in (textbook, package):
         contestant.prepare(data)
         contestant.setup(workload, init)
