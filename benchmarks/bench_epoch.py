@@ -19,6 +19,8 @@ scaled to [-1, 1], shuffling included:
   fancy-indexed minibatches, fresh arrays for everything, ``W -= lr * dW``; the
   package should be ahead of it (issue 15), and a test checks that it takes the
   package's step;
+* a hand-fused NumPy loop (``fused-f32``/``-f64``): every trick in one function, no
+  input check, no accuracy: the bound for NumPy code, not a rival (tested the same way);
 * PyTorch: the leanest idiomatic loop (``randperm``, index, ``zero_grad``,
   forward, ``cross_entropy``, ``backward``, ``SGD.step``) with no metrics;
 * scikit-learn: ``MLPClassifier(solver="sgd", momentum=0, alpha=0, ...)``,
