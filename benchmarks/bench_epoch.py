@@ -112,6 +112,8 @@ PROBE_LIMIT = 1.25   # a cell is disturbed when a probe around it is > 1.25 x th
 SPREAD_LIMIT = 0.15  # a pair is noisy when (max - min) / median of its steady epochs is > 0.15
 CONTESTANTS = ["numpy-f32", "numpy-f64", "textbook-f32", "textbook-f64", "torch-f32", "torch-f64",
                "sklearn-f32", "sklearn-f64", "fused-f32", "fused-f64"]
+# the default run: the float64 twins of the two hand-written loops only on request
+DEFAULT_CONTESTANTS = [c for c in CONTESTANTS if c not in ("textbook-f64", "fused-f64")]
 
 
 # ----------------------------------------------------------------------------- data
@@ -709,8 +711,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=None, help="repetitions of every measurement (default 5)")
     parser.add_argument("--workloads", default=",".join(WORKLOADS),
                         help="comma-separated subset of " + ", ".join(WORKLOADS) + " (default: all)")
-    parser.add_argument("--contestants", default=",".join(CONTESTANTS),
-                        help="comma-separated subset of " + ", ".join(CONTESTANTS) + " (default: all)")
+    parser.add_argument("--contestants", default=",".join(DEFAULT_CONTESTANTS),
+                        help="comma-separated subset of " + ", ".join(CONTESTANTS)
+                        + " (default: all but textbook-f64 and fused-f64)")
     parser.add_argument("--data", choices=["auto", "fashion-mnist", "random"], default=None,
                         help="auto: Fashion-MNIST when found, else random data of its shape (default)")
     parser.add_argument("--data-dir", default=None, help="a folder with Fashion-MNIST's IDX .gz files")
