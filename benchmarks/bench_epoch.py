@@ -3,7 +3,7 @@
 
 Usage (from the repository root)::
 
-    python -m benchmarks.bench_epoch                  # the full benchmark (one thread), ~10-15 min
+    python -m benchmarks.bench_epoch                  # the full benchmark (one thread), ~5 min
     python -m benchmarks.bench_epoch --quick          # a smoke run, ~20 s: checks the script only
     python benchmarks/bench_epoch.py --help          # options (workloads, repeats, data...)
 
