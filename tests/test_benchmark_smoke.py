@@ -120,17 +120,17 @@ def test_textbook_and_fused_loops_take_the_package_step(workload, loop):
     rng = np.random.default_rng(3)
     data = {"X": rng.uniform(-1, 1, (64, 784)), "y": rng.integers(0, 10, 64), "Xt": rng.uniform(-1, 1, (5, 784))}
     init = bench.initial_weights(workload)
-    textbook, package = getattr(bench, loop)(np.float64), bench.Package(np.float64)
-    for contestant in (textbook, package):
+    loop_contestant, package = getattr(bench, loop)(np.float64), bench.Package(np.float64)
+    for contestant in (loop_contestant, package):
         contestant.prepare(data)
         contestant.setup(workload, init)
-    textbook.train_epoch(batch_size=64, seed=0)  # one batch: the order within it does not matter
+    loop_contestant.train_epoch(batch_size=64, seed=0)  # one batch: the order within it does not matter
     package.net.fit(data["X"], data["y"], epochs=1, learning_rate=bench.LEARNING_RATE, batch_size=64,
                     shuffle=False, progress=False)
-    for theirs, ours in zip(textbook.W + textbook.b, package.net.weights + package.net.biases):
+    for theirs, ours in zip(loop_contestant.W + loop_contestant.b, package.net.weights + package.net.biases):
         np.testing.assert_allclose(theirs, ours, rtol=1e-10, atol=1e-12)
-    assert any(not np.allclose(W, W0) for W, (W0, _) in zip(textbook.W, init))  # it did move
-    np.testing.assert_allclose(textbook.predict_proba(), package.predict_proba(), rtol=1e-10, atol=1e-12)
+    assert any(not np.allclose(W, W0) for W, (W0, _) in zip(loop_contestant.W, init))  # it did move
+    np.testing.assert_allclose(loop_contestant.predict_proba(), package.predict_proba(), rtol=1e-10, atol=1e-12)
 
 
 def test_paired_ratios_pair_cells_of_one_repetition():

@@ -335,6 +335,9 @@ def test_finite_check_finds_every_kind_of_bad_entry():
                 for where in (0, n // 2, n - 1):
                     Y = X.copy()
                     Y[where, 2] = bad
+                    flat = Y.reshape(-1)
+                    with np.errstate(invalid="ignore", over="ignore"):
+                        assert not np.isfinite(np.dot(flat, flat)), (dtype, n, bad, where)  # the quick path sees it
                     assert not _all_finite(Y), (dtype, n, bad, where)
 
 
