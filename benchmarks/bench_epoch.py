@@ -596,16 +596,20 @@ def paired_ratios(cells, w, a, b, probe_min):
     return median, q1, q3, len(ratios)
 
 
-def format_paired(cells, workloads, probe_min):
-    lines = []
-    for w in workloads:
-        for other in ("torch-f32", "textbook-f32", "fused-f32"):
-            r = paired_ratios(cells, w, "numpy-f32", other, probe_min)
-            if r is not None:
-                median, q1, q3, n = r
-                lines.append(f"{w}: numpy-f32 / {other}, paired within repetitions: {median:.2f} "
-                             f"[{q1:.2f}, {q3:.2f}] (median [quartiles] of {n})")
-    return "\n".join(lines)
+PAIRED_WITH = ("torch-f32", "textbook-f32", "fused-f32")  # the package's paired ratios are taken to these
+
+
+def all_paired_ratios(cells, workloads, probe_min):
+    """The package's paired ratios to every contestant of ``PAIRED_WITH`` that ran, as JSON-ready dicts."""
+    return [{"workload": w, "contestants": ["numpy-f32", other], "median": r[0], "quartiles": list(r[1:3]), "n": r[3]}
+            for w in workloads for other in PAIRED_WITH
+            if (r := paired_ratios(cells, w, "numpy-f32", other, probe_min)) is not None]
+
+
+def format_paired(paired):
+    return "\n".join(f"{p['workload']}: {p['contestants'][0]} / {p['contestants'][1]}, paired within repetitions: "
+                     f"{p['median']:.2f} [{p['quartiles'][0]:.2f}, {p['quartiles'][1]:.2f}] "
+                     f"(median [quartiles] of {p['n']})" for p in paired)
 
 
 def _ratio(value, flagged):
@@ -868,7 +872,8 @@ def _measure(args, workloads, contestants, notes, threads, blas_desc, torch_thre
     print()
     print(probe_note)
     print(targets)
-    paired = format_paired(cells, workloads, probe_min)
+    paired_list = all_paired_ratios(cells, workloads, probe_min)
+    paired = format_paired(paired_list)
     if paired:
         print(paired)
 
@@ -891,9 +896,7 @@ def _measure(args, workloads, contestants, notes, threads, blas_desc, torch_thre
                    "probe": [p for _, p, _ in reps], "load_average": [la for _, _, la in reps]}
                   for (w, c), reps in cells.items()],
         "test_accuracy": [{"workload": w, "contestant": c, "accuracy": a} for (w, c), a in accuracies.items()],
-        "paired": [{"workload": w, "contestants": ["numpy-f32", other], "median": r[0], "quartiles": r[1:3], "n": r[3]}
-                   for w in workloads for other in ("torch-f32", "textbook-f32", "fused-f32")
-                   if (r := paired_ratios(cells, w, "numpy-f32", other, probe_min)) is not None],
+        "paired": paired_list,
     }
     json_path = out_dir / f"bench_epoch-{stamp}.json"
     json_path.write_text(json.dumps(result, indent=1))

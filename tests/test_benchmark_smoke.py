@@ -142,4 +142,5 @@ def test_paired_ratios_pair_cells_of_one_repetition():
     assert n == 3  # the third repetition's probe was 9 x the minimum
     assert median == pytest.approx(0.5) and q1 == pytest.approx(0.5) and q3 == pytest.approx(0.625)
     assert bench.paired_ratios(cells, "W1", "numpy-f32", "textbook-f32", probe_min=1e-4) is None
-    assert "paired within repetitions: 0.50 [0.50, 0.62]" in bench.format_paired(cells, ["W1"], 1e-4)
+    assert "paired within repetitions: 0.50 [0.50, 0.62]" in bench.format_paired(
+        bench.all_paired_ratios(cells, ["W1"], 1e-4))
