@@ -5,7 +5,6 @@
 #   bash tools/build_book.sh --check        # ... and the browser test (tools/check_site.py)
 #   bash tools/build_book.sh --pdf          # ... and the PDF of the whole book (TeX Live, below)
 #   bash tools/build_book.sh --cache        # reuse outputs of unchanged chapters (local use only)
-#   bash tools/build_book.sh --jobs 1       # chapters one at a time (default: 2 at a time)
 #   bash tools/build_book.sh --execute-only # only execute the chapters (step 1 below), then stop
 #   bash tools/build_book.sh --executed     # the rest, from what --execute-only executed
 #   bash tools/build_book.sh --no-install   # use the venv as it is
@@ -16,25 +15,29 @@
 # of requirements.txt (reinstalled when that file changes), the package in editable
 # mode, and torch==2.13.0 (CPU). `npm ci` brings MathJax (served by the site itself) and
 # axe-core (accessibility test). Every chapter executes at every build, in two steps:
-#   1. tools/execute_chapters.py executes the chapters, --jobs at a time (longest first),
-#      as myst-nb would, into a jupyter-cache emptied first (_build/.jupyter_cache/this-build),
-#      and prints their times (also in _build/results/execution-times.json);
+#   1. tools/execute_chapters.py executes the chapters with jupyter-cache's executors into
+#      a jupyter-cache emptied first (_build/.jupyter_cache/this-build), on every core the
+#      machine has and with one BLAS thread per process: chapters that start a worker per
+#      core themselves (front matter `book: {cpus: all}`) run alone, the others one per
+#      core. It prints each chapter's time (also in _build/results/execution-times.json);
 #   2. jupyter-book builds the book (`--all`) in myst-nb's cache mode on that folder
 #      (MLPBOOK_EXECUTION_CACHE, tools/sphinx_ext/mlpbook.py): every chapter is a cache
 #      hit, and a chapter that would execute again fails the build.
 # (A plain `jupyter-book build .` keeps _config.yml's execute_notebooks: force, and runs
 # the chapters itself, one at a time.) A failing cell fails step 1 with the chapter's name
-# and traceback, and any Sphinx warning fails step 2. With --cache, step 1 keeps a cache
-# keyed by a hash of the package (_build/.jupyter_cache/pkg-HASH) and executes only the
-# chapters it lacks. With --pdf, the LaTeX builder then writes the same book from the environment
+# and traceback, and any Sphinx warning fails step 2. The cell timeout (_config.yml) is
+# there for hangs, far above the longest cell: a slower machine takes longer, it does not
+# fail. With --cache, step 1 keeps a cache keyed by a hash of the package
+# (_build/.jupyter_cache/pkg-HASH) and executes only the chapters it lacks. With --pdf,
+# the LaTeX builder then writes the same book from the environment
 # the HTML build left in _build/.doctrees (no chapter executes twice: the script fails if
 # one would), xelatex (latexmk) makes _build/latex/mlp-from-scratch.pdf, and a copy goes
 # to _build/html/, where every page links it ("Download PDF"). The PDF needs Debian's
 #   latexmk texlive-xetex texlive-latex-recommended texlive-latex-extra
 #   texlive-fonts-recommended fonts-freefont-otf     (and poppler-utils for tools/check_pdf.py)
 # BOOK_TOC=FILE builds only the pages of that toc (same format as _toc.yml; for trying the
-# build on a few pages). The kernels inherit the caller's environment (MLP_DATA_DIR, thread settings
-# such as OPENBLAS_NUM_THREADS, ...). The result is _build/html: serve it with
+# build on a few pages). The kernels inherit the caller's environment (MLP_DATA_DIR, ...),
+# with the thread settings of tools/execute_chapters.py. The result is _build/html: serve it with
 #   python3 -m http.server -d _build/html --bind 127.0.0.1 8000
 # and open http://127.0.0.1:8000/ .
 set -euo pipefail
@@ -42,14 +45,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${BOOK_VENV:-$ROOT/.venv}"
 PYTHON="${PYTHON:-python3}"
-INSTALL=1 TORCH=1 CHECK=0 CACHE=0 BUILD=1 PDF=0 JOBS=2 EXECUTE=1 SPHINX=1
+INSTALL=1 TORCH=1 CHECK=0 CACHE=0 BUILD=1 PDF=0 EXECUTE=1 SPHINX=1
 toc=()   # BOOK_TOC: --toc FILE for tools/execute_chapters.py and jupyter-book
 [ -z "${BOOK_TOC:-}" ] || toc=(--toc "$(cd "$(dirname "$BOOK_TOC")" && pwd)/$(basename "$BOOK_TOC")")
 while [ $# -gt 0 ]; do
   arg="$1"; shift
   case "$arg" in
-    --jobs) JOBS="${1:?--jobs needs a number}"; shift ;;
-    --jobs=*) JOBS="${arg#--jobs=}" ;;
     --execute-only) SPHINX=0 ;;
     --executed) EXECUTE=0 ;;
     --no-install) INSTALL=0 ;;
@@ -108,12 +109,8 @@ if [ "$PDF" = 1 ]; then
   export MLPBOOK_PDF=1   # the pages link the PDF (tools/sphinx_ext/mlpbook.py)
 fi
 
-echo "== building the book (every chapter executes, $JOBS at a time)"
-# The chapters' kernels inherit this environment unchanged (jupyter-book -> myst-nb ->
-# nbclient): data (MLP_DATA_DIR), caches, progress bars, and any BLAS thread setting
-# that the caller (e.g. .ci/run) exports. Show the ones that matter for a build log.
-for var in MLP_DATA_DIR MLP_FROM_SCRATCH_PROGRESS XDG_CACHE_HOME OPENBLAS_NUM_THREADS \
-           OMP_NUM_THREADS MKL_NUM_THREADS; do
+echo "== building the book (every chapter executes, on $(nproc) cores, one BLAS thread each)"
+for var in MLP_DATA_DIR MLP_FROM_SCRATCH_PROGRESS XDG_CACHE_HOME; do
   if [ -n "${!var+x}" ]; then echo "   kernels get $var=${!var}"; fi
 done
 # The jupyter-cache that step 1 fills and step 2 reads (the same path for the HTML and the
@@ -128,7 +125,7 @@ else
   reuse=()
 fi
 if [ "$EXECUTE" = 1 ]; then
-  "$VENV/bin/python" -m tools.execute_chapters --jobs "$JOBS" "${reuse[@]}" \
+  "$VENV/bin/python" -m tools.execute_chapters "${reuse[@]}" \
     "${toc[@]}" --cache-dir "$MLPBOOK_EXECUTION_CACHE" --times "$ROOT/_build/results/execution-times.json"
   executed=$(date +%s)
   echo "== chapters executed in $((executed - started)) s"
