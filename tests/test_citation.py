@@ -8,20 +8,17 @@ it to each chapter at build time (the CiteThisChapter transform).
 from __future__ import annotations
 
 import re
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# The Sphinx builds below load the extension as jupyter-book does: the top-level module
-# ``mlpbook`` from tools/sphinx_ext (the one imported here, so monkeypatches reach it).
-sys.path.insert(0, str(ROOT / "tools" / "sphinx_ext"))
-
 pytest.importorskip("sphinx")
 pybtex = pytest.importorskip("pybtex.database")
-import mlpbook  # noqa: E402
+# The module the book's builds load (_config.yml: local_extensions tools.sphinx_ext.mlpbook),
+# so that monkeypatches of it reach the Sphinx builds below.
+from tools.sphinx_ext import mlpbook  # noqa: E402
 
 bookmeta = mlpbook.bookmeta  # the facts module the extension itself reads
 
@@ -101,7 +98,7 @@ def test_build_appends_the_section_to_chapters_only(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
     (src / "conf.py").write_text(textwrap.dedent("""\
-        extensions = ["myst_parser", "mlpbook"]
+        extensions = ["myst_parser", "tools.sphinx_ext.mlpbook"]
         root_doc = "index"
         html_theme_options = {}
     """))
@@ -137,7 +134,7 @@ def test_build_uses_the_chapter_label_as_anchor(tmp_path, monkeypatch):
     monkeypatch.setattr(mlpbook, "site_url", lambda: "https://example.org/book/")
     src = tmp_path / "src"
     src.mkdir()
-    (src / "conf.py").write_text('extensions = ["myst_parser", "mlpbook"]\nhtml_theme_options = {}\n')
+    (src / "conf.py").write_text('extensions = ["myst_parser", "tools.sphinx_ext.mlpbook"]\nhtml_theme_options = {}\n')
     (src / "index.rst").write_text("Root\n====\n\n.. toctree::\n\n   chapter\n")
     # MyST, like the book: the label line before the title
     (src / "chapter.md").write_text("(ch-sample)=\n# Sample\n\nText.\n\n## Summary\n\nEnd.\n")

@@ -118,10 +118,17 @@ def repo_relative(path: Path) -> PurePosixPath:
         return PurePosixPath("book") / path.name
 
 
+def front_matter(text: str) -> dict:
+    """The YAML front matter of a page (``{}`` when there is none)."""
+    if not text.startswith("---\n"):
+        return {}
+    end = text.find("\n---", 3)
+    data = yaml.safe_load(text[4:end]) if end > 0 else None
+    return data if isinstance(data, dict) else {}
+
+
 def is_notebook_md(path: Path) -> bool:
     """A MyST Markdown *notebook* (jupytext header with a kernelspec): an executable chapter."""
-    from .myst import front_matter
-
     return "kernelspec" in front_matter(path.read_text(encoding="utf-8"))
 
 

@@ -85,9 +85,7 @@ def toc_pages(toc: Path) -> list[Path]:
 
 def runs_alone(path: Path) -> bool:
     """Whether the page starts a worker process per core itself (``book: {cpus: all}``)."""
-    from tools.myst import front_matter
-
-    meta = front_matter(path.read_text(encoding="utf-8")).get("book") or {}
+    meta = bookmeta.front_matter(path.read_text(encoding="utf-8")).get("book") or {}
     return str(meta.get("cpus", 1)) == "all"
 
 

@@ -121,15 +121,6 @@ def walk(text: str, offset: int = 0, parents: tuple = (), nested: bool = True) -
     return out
 
 
-def front_matter(text: str) -> dict:
-    """The YAML front matter of a page (``{}`` when there is none)."""
-    tokens = parser().parse(text)
-    if tokens and tokens[0].type == "front_matter":
-        data = yaml.safe_load(tokens[0].content) or {}
-        return data if isinstance(data, dict) else {}
-    return {}
-
-
 def title(text: str) -> str | None:
     """The first level-1 heading of a page."""
     tokens = parser().parse(text)
