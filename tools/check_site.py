@@ -4,7 +4,10 @@
     python -m tools.check_site                      # checks _build/html
     python -m tools.check_site --screenshots _build/screenshots
 
-Serves ``_build/html`` on 127.0.0.1 (a random free port) and loads every page in
+Serves ``_build/html`` on 127.0.0.1 (a random free port) under the sub-path a project
+site has on GitHub Pages (``/<repository name>/``, e.g. ``/mlp-from-scratch/``), so that
+a link or a resource that leaves the site's path breaks here as it would there, and
+loads every page in
 Debian's Chromium (``/usr/bin/chromium`` driven through ``/usr/bin/chromedriver`` by
 selenium, with a fresh profile and no background networking). Per page it checks:
 
@@ -13,7 +16,7 @@ selenium, with a fresh profile and no background networking). Per page it checks
   ``mjx-container``, no ``merror`` node, and no raw TeX is left in the text;
 - every image loaded (lazy images are forced to load) and has an alt text;
 - every internal link resolves: the file is served, and a ``#fragment`` exists
-  as an ``id`` in the target page;
+  as an ``id`` in the target page; no link goes to the server outside the sub-path;
 - every Colab link points to ``{colab}/github/{org}/{repo}/blob/{branch}/PATH.ipynb``
   (the values of ``_config.yml``) with PATH a notebook tracked by git in this
   repository, and every executable chapter has one;
@@ -81,12 +84,14 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def serve(directory: Path):
-    handler = functools.partial(QuietHandler, directory=str(directory))
+def serve(directory: Path, root: Path, prefix: str):
+    """Serve ``directory`` at ``/prefix/``: ``root`` (an empty folder) gets a link to it."""
+    (root / prefix).symlink_to(directory, target_is_directory=True)
+    handler = functools.partial(QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+    return server, f"http://127.0.0.1:{server.server_address[1]}/{prefix}/"
 
 
 # --------------------------------------------------------------------------- browser
@@ -247,7 +252,9 @@ def check_page(driver, base: str, page: str, report: Report, axe_source: str, sh
                 colab_paths.append(path)
             continue
         if not href.startswith(base):
-            report.stats["external links (not followed)"] += 1
+            same_server = parsed.netloc == urllib.parse.urlsplit(base).netloc
+            report.check(not same_server, f"{page}: link {href} leaves the site's path {base}")
+            report.stats["external links (not followed)"] += not same_server
             continue
         report.stats["internal links"] += 1
         target = urllib.parse.urlunsplit(parsed._replace(fragment=""))
@@ -346,7 +353,9 @@ def main(argv=None) -> int:
     axe_source = AXE.read_text(encoding="utf-8")
     report = Report()
     started = time.time()
-    server, base = serve(html_dir)
+    served = Path(tempfile.mkdtemp(prefix="check-site-root-"))
+    server, base = serve(html_dir, served, bookmeta.repo_org_name()[1])
+    print(f"serving {html_dir} at {base}", flush=True)
     profile = tempfile.mkdtemp(prefix="check-site-chromium-")
     driver = start_browser(profile)
     try:
@@ -381,6 +390,7 @@ def main(argv=None) -> int:
         driver.quit()
         server.shutdown()
         shutil.rmtree(profile, ignore_errors=True)
+        shutil.rmtree(served, ignore_errors=True)
 
     print()
     for key, value in sorted(report.stats.items()):
