@@ -307,6 +307,46 @@ def test_number_words_are_found(tmp_path):
 
 
 # --------------------------------------------------------------------------- converter
+@pytest.mark.parametrize("committed, built, ok", [
+    ("84.5%", "84.6%", True), ("84.5%", "84.7%", False), ("1,234", "1,235", True),
+    ("1.2e-05", "1.3e-05", True), ("1.2e-05", "1.4e-05", False), ("99", "100", True),
+    ("0.060", "0.062", False), ("rises", "rises", True), ("rises", "falls", False)])
+def test_values_are_close_within_one_unit_of_the_last_digit_shown(committed, built, ok):
+    assert make_notebooks.close(committed, built) is ok
+
+
+def test_colab_prose_shows_the_build_values_and_the_check_allows_only_noise(tmp_path, monkeypatch):
+    md = tmp_path / "chapter.md"
+    md.write_text(textwrap.dedent("""\
+        ---
+        jupytext:
+          text_representation: {extension: .md, format_name: myst}
+        kernelspec: {display_name: Python 3, language: python, name: python3}
+        ---
+        # Title
+
+        ```{code-cell} ipython3
+        1
+        ```
+
+        Accuracy {glue:text}`acc:.1%` after {glue:text}`fit_seconds:.0f` seconds.
+        """), encoding="utf-8")
+    build = {"acc": {"text/plain": "0.8452"}, "fit_seconds": {"text/plain": "12.3"}}
+    monkeypatch.setattr(make_notebooks, "built_values", lambda md, cache=None: build)
+    assert make_notebooks.main([str(md), "--values-from", str(tmp_path)]) == 0
+    nb = nbformat.read(bookmeta.notebook_for(md), as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "Accuracy 84.5% after 12 seconds." in text and "book's build" in text
+    assert nb.metadata["mlp_from_scratch"]["glued"] == build
+    assert make_notebooks.main([str(md), "--check"]) == 0          # structure from the metadata
+    assert make_notebooks.stale_values(md, tmp_path) == []
+    build = {"acc": {"text/plain": "0.8461"}, "fit_seconds": {"text/plain": "30.0"}}  # noise, a timing
+    assert make_notebooks.stale_values(md, tmp_path) == []
+    build = {"acc": {"text/plain": "0.8490"}, "fit_seconds": {"text/plain": "12.3"}}
+    [problem] = make_notebooks.stale_values(md, tmp_path)
+    assert "acc shows '84.5%', the build '84.9%'" in problem
+
+
 def convert_text(tmp_path, body: str):
     md = tmp_path / "chapter.md"
     md.write_text(textwrap.dedent("""\

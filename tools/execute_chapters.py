@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import shutil
 import sys
@@ -147,11 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"== executing {len(paths)} pages into {cache_dir} "
           f"({', '.join(f'{k}={v}' for k, v in THREADS.items())})", flush=True)
 
+    logger = logging.getLogger("execute_chapters")   # jupyter-cache's progress lines
+    logger.setLevel(logging.INFO)
+    logger.addHandler(logging.StreamHandler(sys.stdout))
     failed = []
     try:
         for executor, pages in phases(paths):
             print(f"   {executor}: {', '.join(name_of(p) for p in pages)}", flush=True)
-            result = load_executor(executor, cache).run_and_cache(
+            result = load_executor(executor, cache, logger=logger).run_and_cache(
                 filter_pks=[pk[p] for p in pages], timeout=timeout, allow_errors=allow_errors)
             for uri in result.excepted + result.errored:
                 record = cache.get_project_record(uri)

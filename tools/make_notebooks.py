@@ -19,12 +19,28 @@ What it does to the chapter:
 - turns MyST-only markup of the Markdown cells into plain Markdown that Jupyter and
   Colab render: ``$$ ... $$ (label)`` gets ``\\tag{n}`` (the number the site shows),
   ``{eq}`` becomes ``(n)``, ``{cite:p}`` becomes "(Bishop, 2006)", ``{glue:text}``
-  becomes the glued variable's name in code font (the notebook prints it: see
-  ``mlp_from_scratch.display.glue``), ``(label)=`` targets and ``%`` comments go,
+  becomes the value the build glued, formatted as the site formats it (myst-nb's own
+  formatting), ``(label)=`` targets and ``%`` comments go,
   admonitions and exercises become quotes, solutions ``<details>`` blocks, figures
   ``![alt](url)`` with their caption, links to other chapters go to Colab.
 
 Markup it does not know is an error, so nothing MyST-only reaches a Colab reader.
+
+Glued values come from the build: the chapter's executed notebook in the build's
+jupyter-cache (``--values-from``, default: the last build's, as
+``_build/results/execution-times.json`` records it). The values used are stored in the notebook's metadata
+(``mlp_from_scratch.glued``), and a note in the notebook says that they are the build's
+and that a run prints its own (``mlp_from_scratch.display.glue`` prints ``name = value``).
+A chapter that the cache does not hold keeps the values of its committed notebook; a
+glue with no value at all shows its name in code font. So:
+
+    python -m tools.make_notebooks --check           # structure current (no build needed)
+    python -m tools.make_notebooks --check-values    # after a build: values current
+
+``--check`` regenerates with the committed values and compares exactly; ``--check-values``
+compares the committed values with the build's as the reader sees them, allowing one unit
+in the last digit shown (another machine's BLAS) and any value of a measured time or core
+count (``MEASURED``).
 """
 
 from __future__ import annotations
@@ -32,6 +48,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import hashlib
+import json
 import re
 import sys
 from dataclasses import dataclass, field
@@ -63,6 +80,70 @@ def install_cell_source() -> str:
         'if "google.colab" in sys.modules:\n'
         f'    %pip install --quiet "{bookmeta.pip_requirement()}"'
     )
+
+
+def values_note() -> str:
+    return (f"*The numbers in this notebook's text are those of the book's build (version "
+            f"{bookmeta.version()}). Running the cells prints your own run's values, as "
+            "`name = value`: they can differ in the last digits, and timings differ.*")
+
+
+# --------------------------------------------------------------------------- glued values
+def last_build_cache() -> Path:
+    """The jupyter-cache of the last build (tools/execute_chapters.py records it)."""
+    try:
+        times = json.loads((ROOT / "_build" / "results" / "execution-times.json").read_text())
+        return Path(times["cache"])
+    except (OSError, ValueError, KeyError):
+        return ROOT / "_build" / ".jupyter_cache" / "this-build"
+
+
+
+GLUE_MIME = ("text/plain", "text/markdown")
+# Glues whose values differ from run to run by nature: timings and the machine's cores.
+MEASURED = re.compile(r"seconds|minutes|time|speedup|workers|(_ms|_us)(_|$)")
+MARK = re.compile("\x00(?P<key>[^\x01]*)\x01(?P<text>[^\x02]*)\x02")
+
+
+def built_values(md_path: Path, cache_dir: Path) -> dict | None:
+    """``{name: {mime: data}}`` that the chapter glued in the build whose jupyter-cache is
+    ``cache_dir``, or None when the cache holds no run of this version of the chapter."""
+    from jupyter_cache import get_cache
+    from myst_nb.core.read import myst_nb_reader_plugin
+    from myst_nb.ext.glue import extract_glue_data_cell
+
+    if not Path(cache_dir).is_dir():
+        return None
+    try:
+        _, nb = get_cache(cache_dir).merge_match_into_notebook(myst_nb_reader_plugin(str(md_path)))
+    except KeyError:
+        return None
+    return {key: {m: out["data"][m] for m in GLUE_MIME if m in out["data"]}
+            for cell in nb.cells if cell.cell_type == "code"
+            for key, out in extract_glue_data_cell(cell)}
+
+
+def committed_values(md_path: Path) -> dict:
+    ipynb = bookmeta.notebook_for(md_path)
+    if not ipynb.exists():
+        return {}
+    meta = json.loads(ipynb.read_text(encoding="utf-8")).get("metadata", {})
+    return meta.get("mlp_from_scratch", {}).get("glued", {})
+
+
+def close(committed: str, built: str) -> bool:
+    """Equal, or numbers at most one unit apart in the last digit shown."""
+    if committed == built:
+        return True
+    number = re.compile(r"-?\d[\d,]*(\.\d+)?(e[-+]?\d+)?")
+    a, b = number.fullmatch(committed.rstrip(" %")), number.fullmatch(built.rstrip(" %"))
+    if not (a and b):
+        return False
+    decimals = len(a.group(1) or ".") - 1
+    exponent = int(a.group(2)[1:]) if a.group(2) else 0
+    unit = 10.0 ** (exponent - decimals)
+    value = lambda m: float(m.group(0).replace(",", ""))  # noqa: E731
+    return abs(value(a) - value(b)) <= 1.000001 * unit
 
 
 # --------------------------------------------------------------------------- bibliography
@@ -180,8 +261,11 @@ SPECIAL = {"fence", "colon_fence", "myst_target", "myst_line_comment", "math_blo
 
 
 class Converter:
-    def __init__(self, md_path: Path, nb):
+    def __init__(self, md_path: Path, nb, values: dict, mark: bool = False):
         self.md_path = md_path
+        self.values = values         # name -> {mime: data}: what the build glued
+        self.used: dict = {}         # the values the prose shows
+        self.mark = mark             # wrap each shown value in MARK's delimiters
         self.doc = bookmeta.repo_relative(md_path).with_suffix("").as_posix()
         self.labels = collect_labels(nb)
         self.cell_index = 0          # index (in the .md's cells) of the cell being converted
@@ -233,8 +317,16 @@ class Converter:
             except ConversionError as exc:
                 self.fail(str(exc))
         if name.startswith("glue"):
-            key = content.split("::")[-1].split(":")[0].strip()
-            return f"`{key}`"
+            from myst_nb.core.variables import format_plain_text
+
+            key, _, spec = content.split("::")[-1].strip().partition(":")
+            data = self.values.get(key)
+            if data is None:
+                return f"`{key}`"
+            self.used[key] = data
+            text = (data["text/markdown"] if name == "glue:md"
+                    else format_plain_text(data["text/plain"], spec or "s"))
+            return f"\x00{key}\x01{text}\x02" if self.mark else text
         if name in ("ref", "numref", "numref:fig"):
             label = target.strip()
             if label in self.labels.figures:
@@ -406,12 +498,13 @@ def check_no_myst_left(md_path: Path, text: str):
             raise ConversionError(f"{md_path}: {what} is left after conversion: {snippet}")
 
 
-def convert(md_path: Path) -> nbformat.NotebookNode:
+def convert(md_path: Path, values: dict | None = None, mark: bool = False) -> nbformat.NotebookNode:
+    """The Colab notebook of a chapter, showing ``values`` (default: the committed ones)."""
     md_path = Path(md_path).resolve()
     nb = jupytext.read(md_path, fmt="md:myst")
     if "kernelspec" not in nb.metadata:
         raise ConversionError(f"{md_path}: no kernelspec in the jupytext header: not a chapter notebook")
-    conv = Converter(md_path, nb)
+    conv = Converter(md_path, nb, committed_values(md_path) if values is None else values, mark)
     cells = []
     installed = False
     for index, cell in enumerate(nb.cells):
@@ -434,6 +527,9 @@ def convert(md_path: Path) -> nbformat.NotebookNode:
             cells.append(nbformat.v4.new_raw_cell(cell.source))
     if not installed:
         raise ConversionError(f"{md_path}: a chapter notebook without a code cell")
+    if conv.used:                   # before the install cell: the numbers are the build's
+        first_code = next(i for i, c in enumerate(cells) if c.cell_type == "code")
+        cells.insert(first_code, nbformat.v4.new_markdown_cell(values_note()))
     rel = bookmeta.repo_relative(md_path).as_posix()
     for index, cell in enumerate(cells):        # stable ids: regenerating changes nothing
         digest = hashlib.sha1(f"{rel}:{index}:{cell.cell_type}".encode()).hexdigest()[:8]
@@ -447,14 +543,37 @@ def convert(md_path: Path) -> nbformat.NotebookNode:
             "generated_from": rel,
             "generated_by": "tools/make_notebooks.py (edit the .md, then run this tool)",
             "version": bookmeta.version(),
+            "glued": dict(sorted(conv.used.items())),
         },
     }
     nbformat.validate(out)
     return out
 
 
-def render(md_path: Path) -> str:
-    return nbformat.writes(convert(md_path), version=4) + "\n"
+def render(md_path: Path, values: dict | None = None) -> str:
+    return nbformat.writes(convert(md_path, values), version=4) + "\n"
+
+
+def stale_values(md_path: Path, cache_dir: Path) -> list[str]:
+    """Where the committed notebook's prose differs from what the build shows, beyond
+    ``close`` (and beyond anything for ``MEASURED`` glues); ``[]`` when current."""
+    built = built_values(md_path, cache_dir)
+    if built is None:
+        return [f"{bookmeta.repo_relative(md_path)} was not executed in the build at {cache_dir}"]
+    prose = [[c.source for c in convert(md_path, v, mark=True).cells if c.cell_type == "markdown"]
+             for v in (committed_values(md_path), built)]
+    problems = []
+    for old, new in zip(*prose):
+        olds, news = list(MARK.finditer(old)), list(MARK.finditer(new))
+        if MARK.sub("", old) != MARK.sub("", new) or len(olds) != len(news):
+            problems.append(f"{bookmeta.repo_relative(md_path)}: the text differs around: "
+                            f"{MARK.sub(lambda m: m['text'], old)[:200]!r}")
+            continue
+        for a, b in zip(olds, news):
+            if not (MEASURED.search(a["key"]) or close(a["text"], b["text"])):
+                problems.append(f"{bookmeta.repo_relative(md_path)}: {a['key']} shows "
+                                f"{a['text']!r}, the build {b['text']!r}")
+    return problems
 
 
 def main(argv=None) -> int:
@@ -463,13 +582,28 @@ def main(argv=None) -> int:
                         help="chapter .md files (default: every executable chapter under book/)")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if a notebook is missing or stale")
+    parser.add_argument("--check-values", action="store_true",
+                        help="write nothing; exit 1 if the values shown differ from the build's")
+    parser.add_argument("--values-from", type=Path, default=None,
+                        help="the build's jupyter-cache (default: the last build's)")
     args = parser.parse_args(argv)
+    args.values_from = args.values_from or last_build_cache()
     chapters = [p.resolve() for p in args.chapters] or bookmeta.chapter_sources()
+    if args.check_values:
+        problems = [p for md in chapters for p in stale_values(md, args.values_from)]
+        print("\n".join(problems) or f"{len(chapters)} notebook(s) show the build's values")
+        if problems:
+            print("stale values (after a build, run: python -m tools.make_notebooks)", file=sys.stderr)
+        return 1 if problems else 0
     stale = []
     for md in chapters:
         target = bookmeta.notebook_for(md)
+        values = None if args.check else built_values(md, args.values_from)
+        if values is None and not args.check:
+            print(f"note: {bookmeta.repo_relative(md)} is not in the build at {args.values_from}: "
+                  "its committed values are kept (build the book to refresh them)")
         try:
-            text = render(md)
+            text = render(md, values)
         except ConversionError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -483,10 +617,10 @@ def main(argv=None) -> int:
             print("\n".join(list(diff)[:40]), file=sys.stderr)
         else:
             target.write_text(text, encoding="utf-8")
-            print(f"wrote {target.relative_to(ROOT)}")
+            print(f"wrote {bookmeta.repo_relative(target)}")
     if args.check and stale:
         print("stale notebooks (run: python -m tools.make_notebooks): "
-              + ", ".join(str(p.relative_to(ROOT)) for p in stale), file=sys.stderr)
+              + ", ".join(str(bookmeta.repo_relative(p)) for p in stale), file=sys.stderr)
         return 1
     if not stale:
         print(f"{len(chapters)} notebook(s) up to date")
