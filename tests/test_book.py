@@ -307,6 +307,19 @@ def test_number_words_are_found(tmp_path):
 
 
 # --------------------------------------------------------------------------- converter
+def chapter_md(tmp_path, body: str) -> Path:
+    """A chapter notebook ``chapter.md`` in ``tmp_path``: the jupytext header, then ``body``."""
+    md = tmp_path / "chapter.md"
+    md.write_text(textwrap.dedent("""\
+        ---
+        jupytext:
+          text_representation: {extension: .md, format_name: myst}
+        kernelspec: {display_name: Python 3, language: python, name: python3}
+        ---
+        """) + textwrap.dedent(body), encoding="utf-8")
+    return md
+
+
 @pytest.mark.parametrize("committed, built, ok", [
     ("84.5%", "84.6%", True), ("84.5%", "84.7%", False), ("1,234", "1,235", True),
     ("1.2e-05", "1.3e-05", True), ("1.2e-05", "1.4e-05", False), ("99", "100", True),
@@ -316,13 +329,7 @@ def test_values_are_close_within_one_unit_of_the_last_digit_shown(committed, bui
 
 
 def test_colab_prose_shows_the_build_values_and_the_check_allows_only_noise(tmp_path, monkeypatch):
-    md = tmp_path / "chapter.md"
-    md.write_text(textwrap.dedent("""\
-        ---
-        jupytext:
-          text_representation: {extension: .md, format_name: myst}
-        kernelspec: {display_name: Python 3, language: python, name: python3}
-        ---
+    md = chapter_md(tmp_path, """\
         # Title
 
         ```{code-cell} ipython3
@@ -330,7 +337,7 @@ def test_colab_prose_shows_the_build_values_and_the_check_allows_only_noise(tmp_
         ```
 
         Accuracy {glue:text}`acc:.1%` after {glue:text}`fit_seconds:.0f` seconds.
-        """), encoding="utf-8")
+        """)
     build = {"acc": {"text/plain": "0.8452"}, "fit_seconds": {"text/plain": "12.3"}}
     monkeypatch.setattr(make_notebooks, "built_values", lambda md, cache=None: build)
     assert make_notebooks.main([str(md), "--values-from", str(tmp_path)]) == 0
@@ -348,15 +355,7 @@ def test_colab_prose_shows_the_build_values_and_the_check_allows_only_noise(tmp_
 
 
 def convert_text(tmp_path, body: str):
-    md = tmp_path / "chapter.md"
-    md.write_text(textwrap.dedent("""\
-        ---
-        jupytext:
-          text_representation: {extension: .md, format_name: myst}
-        kernelspec: {display_name: Python 3, language: python, name: python3}
-        ---
-        """) + textwrap.dedent(body), encoding="utf-8")
-    nb = make_notebooks.convert(md)
+    nb = make_notebooks.convert(chapter_md(tmp_path, body))
     return nb, "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
