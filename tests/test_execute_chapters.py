@@ -114,3 +114,12 @@ def test_a_cell_past_the_timeout_fails_with_the_page_name(tmp_path):
     assert result.returncode == 1
     assert "CellTimeoutError" in result.stderr or "TimeoutError" in result.stderr
     assert f"FAILED: {ec.name_of(stuck)}" in result.stderr
+
+
+def test_longest_pages_first_by_the_previous_run_else_the_experiments(tmp_path):
+    a, b, new = (ROOT / "book" / f"{n}.md" for n in ("a", "b", "new"))
+    times = tmp_path / "times.json"
+    times.write_text(json.dumps({"pages": {"book/a": 5.0, "book/b": 50.0}}))
+    assert ec.longest_first([a, b, new], times) == [new, b, a]
+    experiment = ROOT / "book" / "experiments" / "x.md"
+    assert ec.longest_first([a, experiment], tmp_path / "none.json") == [experiment, a]

@@ -23,6 +23,8 @@ This module keeps only what those tools do not know about this book:
   worker process per core itself; such pages run alone, one after the other
   (``local-serial``). Then the other pages run one per core (``local-parallel``: a pool of
   one process per CPU), and last the pages that read what others saved (``RUNS_AFTER``).
+  Within each phase the longest pages start first (``longest_first``), so that no long
+  page runs alone at the end.
 - **Timeouts that catch hangs only.** The cell timeout is far above every measured time
   (a slower machine takes longer, it does not fail); each page's time is printed beside
   the timeout, and goes to ``--times`` as JSON.
@@ -90,6 +92,18 @@ def runs_alone(path: Path) -> bool:
     return str(meta.get("cpus", 1)) == "all"
 
 
+def longest_first(paths: list[Path], times: Path) -> list[Path]:
+    """By the times of the previous run (``--times``), longest first, new pages before
+    them; without one, the experiment chapters (they train networks) first."""
+    try:
+        previous = json.loads(times.read_text())["pages"]
+    except (OSError, ValueError, KeyError, TypeError):
+        previous = {}
+    if previous:
+        return sorted(paths, key=lambda p: -previous.get(name_of(p), float("inf")))
+    return sorted(paths, key=lambda p: "/experiments/" not in p.as_posix())
+
+
 def phases(paths: list[Path]) -> list[tuple[str, list[Path]]]:
     """``(executor, pages)`` in the order they run: alone, one per core, then readers."""
     later = [p for p in paths if name_of(p) in RUNS_AFTER]
@@ -137,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = bookmeta.config().get("execute", {})
     timeout, allow_errors = settings.get("timeout", 30), settings.get("allow_errors", False)
     t0 = time.monotonic()
-    paths = [p.resolve() for p in args.pages] or toc_pages(args.toc.resolve())
+    paths = longest_first([p.resolve() for p in args.pages] or toc_pages(args.toc.resolve()), args.times)
     cache_dir = args.cache_dir.resolve()
     if not args.reuse and cache_dir.exists():
         shutil.rmtree(cache_dir)
