@@ -58,6 +58,7 @@ from sphinx.util import texescape
 from sphinx.util.docutils import SphinxDirective
 
 from tools import bookmeta
+from tools.sphinx_ext import pdf_numbering
 
 LOGGER = logging.getLogger(__name__)
 MATHJAX_SRC = bookmeta.ROOT / "node_modules" / "mathjax" / "es5"
@@ -359,10 +360,6 @@ LATEX_PREAMBLE = r"""
 \usepackage{newunicodechar}
 \newunicodechar{ᵀ}{\textsuperscript{T}}
 \newunicodechar{ᵗ}{\textsuperscript{t}}
-% The toc's captions are the parts, and already say "Part I: Derivations": no
-% "Part II" above them (the first caption, "Getting started", is no numbered part).
-\addto\captionsenglish{\renewcommand{\partname}{}}
-\renewcommand{\thepart}{}
 \definecolor{CodeBlockInputBorderColor}{RGB}{204,204,204}
 \definecolor{CodeBlockInputColor}{RGB}{247,247,247}
 \definecolor{CodeBlockOutputBorderColor}{RGB}{230,230,230}
@@ -418,6 +415,8 @@ def on_builder_inited_latex(app):
         heads = [ln[2:].strip() for ln in source.read_text(encoding="utf-8").splitlines()
                  if ln.startswith("# ")] if source.exists() else []
         title = heads[0] if heads else ""
+    # The book opens with unnumbered pages (pdf_numbering: the site's numbers).
+    app.builder.context["tableofcontents"] += "\n" + pdf_numbering.preface_mark()
     if title:
         tex = texescape.escape(title)
         app.builder.context["tableofcontents"] += (
@@ -511,6 +510,7 @@ def add_pdf_header_button(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    app.setup_extension("tools.sphinx_ext.pdf_numbering")
     app.connect("config-inited", on_config_inited)
     app.connect("config-inited", on_config_inited_latex, priority=600)
     app.connect("builder-inited", on_builder_inited)
