@@ -107,6 +107,7 @@ REFERENCE = re.compile(r"^(\(|Exercise |Fig\. |Table )(\d+(?:\.\d+)*)(\)?)$")
 REFERENCE_KIND = {"(": "equation", "Exercise ": "exercise", "Fig. ": "figure", "Table ": "table"}
 CAPTION = re.compile(r"^(Exercise|Fig\.|Table)\s+(\d+(?:\.\d+)*)\s*$")
 CONTEXT = 24          # characters of (compressed) words kept on each side of a reference
+                      # (twice that of a caption)
 MIN_CONTEXT = 16      # a reference with fewer plain words around it is not looked up
 MATH = "\x00"         # stands for an equation in a paragraph: no words to match there
 _UNITS = ("one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -216,7 +217,7 @@ def site_page(html: Path, doc: str) -> SitePage:
                 break
             words.append(sib.get_text() if isinstance(sib, Tag) else str(sib))
         words = compress("".join(words))
-        words = words[:CONTEXT].rsplit(" ", 1)[0] if len(words) > CONTEXT else words
+        words = words[:2 * CONTEXT].rsplit(" ", 1)[0] if len(words) > 2 * CONTEXT else words
         page.captions.append((kind, m.group(2), words))
     for link in main.find_all("a", class_="internal"):
         m = REFERENCE.match(link.get_text().strip())

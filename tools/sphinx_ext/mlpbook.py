@@ -58,7 +58,6 @@ from sphinx.util import texescape
 from sphinx.util.docutils import SphinxDirective
 
 from tools import bookmeta
-from tools.sphinx_ext import pdf_numbering
 
 LOGGER = logging.getLogger(__name__)
 MATHJAX_SRC = bookmeta.ROOT / "node_modules" / "mathjax" / "es5"
@@ -379,7 +378,6 @@ LATEX_PREAMBLE = r"""
 
 def on_config_inited_latex(app, config):
     """After sphinx-jupyterbook-latex's config-inited (priority 500): see LATEX_PREAMBLE."""
-    app.mlpbook_numfig_secnum_depth = config.numfig_secnum_depth  # see on_builder_inited_latex
     config.latex_theme = "manual"
     config.latex_use_xindy = False      # makeindex (texlive-binaries), not xindy
     config.latex_domain_indices = False  # no Python module index in a textbook
@@ -390,17 +388,13 @@ def on_config_inited_latex(app, config):
 
 
 def on_builder_inited_latex(app):
-    """After sphinx-jupyterbook-latex's builder-inited (priority 500).
-
-    It raises ``numfig_secnum_depth`` to 2 when it turns the toc's captions into LaTeX
-    parts. That setting is part of the pickled environment: the next build (HTML or
-    LaTeX) would find the environment outdated and execute every chapter again. Put
-    back the configured value, so that the LaTeX build reuses the HTML build's
-    environment and execution (and vice versa).
+    """After sphinx-jupyterbook-latex's builder-inited (priority 500): the title page
+    and the preface's heading. (pdf_numbering.py has put back the ``numfig_secnum_depth``
+    that sphinx-jupyterbook-latex raises, so that the LaTeX build reuses the HTML
+    build's environment and execution.)
     """
     if app.builder.format != "latex":
         return
-    app.config.numfig_secnum_depth = app.mlpbook_numfig_secnum_depth
     # (The LaTeX builder has copied latex_elements into its context by now.)
     # The title page gives the release date (CITATION.cff), not the day of the build.
     app.builder.context["date"] = str(bookmeta.citation().get("date-released", ""))
@@ -415,8 +409,6 @@ def on_builder_inited_latex(app):
         heads = [ln[2:].strip() for ln in source.read_text(encoding="utf-8").splitlines()
                  if ln.startswith("# ")] if source.exists() else []
         title = heads[0] if heads else ""
-    # The book opens with unnumbered pages (pdf_numbering: the site's numbers).
-    app.builder.context["tableofcontents"] += "\n" + pdf_numbering.preface_mark()
     if title:
         tex = texescape.escape(title)
         app.builder.context["tableofcontents"] += (

@@ -220,12 +220,27 @@ class LatexBookNumbering(SphinxPostTransform):
                     f"{parts} numbered parts, {solutions} solutions collected at chapter ends")
 
 
-def preface_mark() -> str:
-    """What starts the book (before the preface): the unnumbered front matter."""
-    return "\\mlpbookunnumberedchapter\n"
+def on_builder_inited(app):
+    """After sphinx-jupyterbook-latex's builder-inited (priority 500).
+
+    It raises ``numfig_secnum_depth`` to 2 when it turns the toc's captions into LaTeX
+    parts. Put back the configured value: with 2, the exercises of the LaTeX build would
+    be numbered by section ("Exercise 1.6.2" for the site's "Exercise 1.2"); and the
+    setting is part of the pickled environment: the next build (HTML or LaTeX) would
+    find the environment outdated and execute every chapter again. With it put back,
+    the LaTeX build reuses the HTML build's environment, execution and numbers.
+
+    The book opens with unnumbered pages: the root page (mlpbook.py gives it its heading
+    after this), then whatever precedes the first numbered part.
+    """
+    if app.builder.format != "latex":
+        return
+    app.config.numfig_secnum_depth = app.pdf_numbering_secnum_depth
+    app.builder.context["tableofcontents"] += "\n\\mlpbookunnumberedchapter\n"
 
 
 def on_config_inited(app, config):
+    app.pdf_numbering_secnum_depth = config.numfig_secnum_depth   # see on_builder_inited
     if config.numfig_secnum_depth != 1:
         # the LaTeX macros prefix figures with the chapter only, as depth 1 does
         raise ExtensionError("[pdf_numbering] the PDF numbers figures as numfig_secnum_depth = 1 "
@@ -238,5 +253,7 @@ def on_config_inited(app, config):
 def setup(app):
     # after sphinx-jupyterbook-latex's config-inited (500), which appends to the preamble
     app.connect("config-inited", on_config_inited, priority=600)
+    # before mlpbook.py's (900), which appends the root page's heading
+    app.connect("builder-inited", on_builder_inited, priority=800)
     app.add_post_transform(LatexBookNumbering)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
