@@ -16,10 +16,13 @@ It keeps one source of truth for the facts the site shows, and serves MathJax lo
   ``CiteThisChapter`` transform, so it is in the page's contents, the site and the PDF.
 - the PDF of the book (``tools/build_book.sh --pdf``): LaTeX settings
   (``on_config_inited_latex``: Sphinx's manual class instead of jupyterBook.cls, which
-  needs texlive-fonts-extra), an environment the LaTeX build can reuse from the HTML
-  build without executing anything again (``on_builder_inited_latex``), the preface's
-  heading and the release date; with ``MLPBOOK_PDF=1`` every page links the PDF
-  ("Download PDF" at the foot of the left sidebar, "Book (PDF)" in the download menu).
+  needs texlive-fonts-extra), the preface's heading and the release date
+  (``on_builder_inited_latex``); the site's numbering of chapters, parts, sections,
+  equations, figures and exercises, the solutions at the chapter ends, and an
+  environment the LaTeX build can reuse from the HTML build without executing anything
+  again: ``tools/sphinx_ext/pdf_numbering.py`` (loaded by this extension); with
+  ``MLPBOOK_PDF=1`` every page links the PDF ("Download PDF" at the foot of the left
+  sidebar, "Book (PDF)" in the download menu).
 - the footer (licences, version), with links built from ``repository.url``.
 - MathJax: copies the npm package ``mathjax`` (``node_modules/mathjax/es5``, run
   ``npm ci`` first) into ``_build/html/_static/mathjax``; ``mathjax_path`` in

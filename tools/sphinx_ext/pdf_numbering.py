@@ -18,12 +18,13 @@ chapter without its number. Exercise numbers are text that sphinx-exercise write
 the site's numbering, so they were right while the chapters around them were not.
 
 So the post-transform ``LatexBookNumbering`` writes, before every chapter and part of
-the assembled LaTeX document, a macro of ``NUMBERING_PREAMBLE`` that sets LaTeX's
+the assembled LaTeX document, a macro of ``numbering_preamble`` that sets LaTeX's
 counters and formats to the site's: ``\\mlpbookchapter{n}`` with the chapter's number
 on the site (``env.toc_secnumbers``), ``\\mlpbookunnumberedchapter`` for a page the
 site leaves unnumbered, ``\\mlpbookpart{n}`` for a toc caption that reads
 "Part <Roman numeral>: <title>" (the part is printed as "Part <n>" over "<title>"),
-``\\mlpbookunnumberedpart`` for any other caption.
+``\\mlpbookunnumberedpart`` for any other caption. (And ``on_builder_inited`` puts
+back the ``numfig_secnum_depth`` that sphinx-jupyterbook-latex changes.)
 
 It also collects the solutions of sphinx-exercise: in the PDF they leave their exercises
 and go, in their order, to an unnumbered section "Solutions" at the end of their chapter
