@@ -104,8 +104,10 @@ NUMBER = r"(?<![^ ])(\d+(?:\.\d+)*)(?![^ ])"
 TOKEN = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+|[()]")
 # what a numbered reference looks like on the site: "(3)", "Exercise 1.2", "Fig. 1.1"
 REFERENCE = re.compile(r"^(\(|Exercise |Fig\. |Table )(\d+(?:\.\d+)*)(\)?)$")
-REFERENCE_KIND = {"(": "equation", "Exercise ": "exercise", "Fig. ": "figure", "Table ": "table"}
+PREFIX = {"equation": "(", "exercise": "Exercise ", "figure": "Fig. ", "table": "Table "}
+REFERENCE_KIND = {prefix: kind for kind, prefix in PREFIX.items()}
 CAPTION = re.compile(r"^(Exercise|Fig\.|Table)\s+(\d+(?:\.\d+)*)\s*$")
+CAPTION_KIND = {prefix.strip(): kind for kind, prefix in PREFIX.items()}
 CONTEXT = 24          # characters of (compressed) words kept on each side of a reference
                       # (twice that of a caption)
 MIN_CONTEXT = 16      # a reference with fewer plain words around it is not looked up
@@ -207,7 +209,7 @@ def site_page(html: Path, doc: str) -> SitePage:
         m = CAPTION.match(span.get_text())
         if not m:
             continue
-        kind = {"Exercise": "exercise", "Fig.": "figure", "Table": "table"}[m.group(1)]
+        kind = CAPTION_KIND[m.group(1)]
         words, rest = [], span.next_siblings
         for sib in rest:   # the caption's words up to its first equation
             if isinstance(sib, Tag) and (sib.find(class_="math") or "math" in sib.get("class", [])):
@@ -313,16 +315,13 @@ def numbering_problems(text: str, pages: list[SitePage]) -> tuple[list[str], dic
                     found.append(f"{page.doc}: section {num} {title!r} not found in the PDF")
         for kind, num, words in page.captions:
             if len(words) >= MIN_CONTEXT // 2:
-                prefix = {"exercise": "Exercise", "figure": "Fig.", "table": "Table"}[kind]
                 check(page, f"the {kind} captioned {words!r}",
-                      _pattern("", prefix, "", words), num, "captions")
+                      _pattern("", PREFIX[kind], "", words), num, "captions")
         for kind, num, before, after in page.references:
             if len(before) + len(after) < MIN_CONTEXT:
                 continue
-            prefix = {"equation": "(", "exercise": "Exercise ", "figure": "Fig. ",
-                      "table": "Table "}[kind]
             check(page, f"a reference to {kind} {num} (...{before}|{after}...)",
-                  _pattern(before, prefix, ")" if kind == "equation" else "", after),
+                  _pattern(before, PREFIX[kind], ")" if kind == "equation" else "", after),
                   num, kind)
     return found, counts
 
