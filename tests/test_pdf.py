@@ -80,6 +80,16 @@ def test_numbering_problems_finds_every_number_that_differs():
     ]
 
 
+def test_numbering_problems_reads_headings_as_lines_and_skips_ambiguous_words():
+    text = pdf("ONE", "1.1", "2", "1.1").replace(
+        "1.1 Some words\n", "1.1 Some words\nFig. 1.3: Some words\nsee the 7 Some words\n")
+    twice = SitePage(**{**ALPHA.__dict__, "references": ALPHA.references + [
+        ("equation", "5", "as the second equation", "of alpha says")]})
+    found, counts = numbering_problems(text, [START, twice])
+    assert found == []
+    assert counts["sections"] == 1 and counts["equation"] == 1   # Starting's only
+
+
 def test_numbering_problems_needs_the_chapter_heading():
     found, counts = numbering_problems(pdf("ONE", "1.1", "2", "1.1").replace("CHAPTER", ""),
                                        [START, ALPHA])

@@ -99,8 +99,11 @@ def pdf_text(pdf: Path) -> str:
 # ------------------------------------------------------------------ numbering
 # The site (built HTML) against the PDF (pdftotext). Both texts are compared as
 # "compressed" tokens: words, numbers ("1.2") and parentheses, lower case, one space
-# apart, so that line breaks, hyphenation, punctuation and small caps do not count.
-NUMBER = r"(?<![^ ])(\d+(?:\.\d+)*)(?![^ ])"
+# apart, so that hyphenation, punctuation and small caps do not count. The PDF's text
+# keeps its line breaks between tokens: a section heading is a line of its own, and
+# the patterns allow a space or a line break between two words.
+SEP = "[ \n]"
+NUMBER = r"(?<![^ \n])(\d+(?:\.\d+)*)(?![^ \n])"
 TOKEN = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+|[()]")
 # what a numbered reference looks like on the site: "(3)", "Exercise 1.2", "Fig. 1.1"
 REFERENCE = re.compile(r"^(\(|Exercise |Fig\. |Table )(\d+(?:\.\d+)*)(\)?)$")
@@ -127,15 +130,29 @@ def number_words(n: int) -> str:
 
 
 HEADING_WORDS = {number_words(n): n for n in range(1, 100)}
-HEADING_WORD = "(" + "|".join(sorted(HEADING_WORDS, key=len, reverse=True)) + ")"
 
 
-def compress(text: str) -> str:
-    """``"Fig. 1.1: A net-\nwork"`` -> ``"fig 1.1 a network"``."""
+def compress(text: str, lines: bool = False) -> str:
+    """``"Fig. 1.1: A net-\\nwork"`` -> ``"fig 1.1 a network"``; with ``lines``, two
+    tokens on different lines are separated by a line break instead of a space."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("\u00ad", "")
-    text = re.sub(r"(?<=\w)-\s*\n\s*(?=\w)", "", text)   # a word broken at the line end
-    text = re.sub(r"(?<=\w)-(?=\w)", "", text)              # compound-word hyphens
-    return " ".join(TOKEN.findall(text))
+    text = re.sub(r"(?<=\w)-[^\S\n]*\n\s*(?=\w)", "", text)   # a word broken at the line end
+    text = re.sub(r"(?<=\w)-(?=\w)", "", text)                  # compound-word hyphens
+    out, end = [], None
+    for m in TOKEN.finditer(text):
+        if end is not None:
+            out.append("\n" if lines and "\n" in text[end:m.start()] else " ")
+        out.append(m.group())
+        end = m.end()
+    return "".join(out)
+
+
+def words(compressed: str) -> str:
+    """A regular expression for compressed words, on one line or across lines."""
+    return SEP.join(re.escape(w) for w in compressed.split())
+
+
+HEADING_WORD = "(" + "|".join(words(w) for w in sorted(HEADING_WORDS, key=len, reverse=True)) + ")"
 
 
 @dataclass
@@ -235,8 +252,16 @@ def _pattern(before: str, prefix: str, suffix: str, after: str) -> re.Pattern:
     """``before prefix NUMBER suffix after``, compressed words one space apart."""
     left = " ".join(w for w in (before, compress(prefix)) if w)
     right = " ".join(w for w in (compress(suffix), after) if w)
-    return re.compile((re.escape(left) + " " if left else "") + NUMBER
-                      + (" " + re.escape(right) if right else ""))
+    return re.compile((words(left) + SEP if left else "") + NUMBER
+                      + (SEP + words(right) if right else ""))
+
+
+def _ambiguous(keys: list, numbers: list[str]) -> set:
+    """The keys (the words around a number) that go with more than one number."""
+    seen: dict = {}
+    for key, number in zip(keys, numbers):
+        seen.setdefault(key, set()).add(number)
+    return {key for key, values in seen.items() if len(values) > 1}
 
 
 def numbering_problems(text: str, pages: list[SitePage]) -> tuple[list[str], dict]:
@@ -244,24 +269,24 @@ def numbering_problems(text: str, pages: list[SitePage]) -> tuple[list[str], dic
 
     ``text`` is the PDF's text (pdftotext), ``pages`` the site's pages in book order.
     """
-    flat = compress(text)
+    flat = compress(text, lines=True)
     found: list[str] = []
     counts = dict.fromkeys(("chapters", "sections", "captions", "equation", "exercise",
                             "figure", "table"), 0)
     titles = sorted({compress(markup_free(p.title)) for p in pages}, key=len, reverse=True)
 
     def longer_title_at(pos: int, title: str) -> bool:
-        return any(len(t) > len(title) and flat.startswith(t, pos) for t in titles)
+        return any(len(t) > len(title) and re.compile(words(t)).match(flat, pos) for t in titles)
 
     # chapter headings ("CHAPTER ONE / NOTATION AND ...") and running heads ("Chapter 1.")
     starts: dict[str, int] = {}
     for page in pages:
         title = compress(markup_free(page.title))
-        heads = [(HEADING_WORDS[m.group(1)], m.start(), m.end(1) + 1)
-                 for m in re.finditer("chapter " + HEADING_WORD + " " + re.escape(title), flat)
+        heads = [(HEADING_WORDS[" ".join(m.group(1).split())], m.start(), m.end(1) + 1)
+                 for m in re.finditer(f"chapter{SEP}{HEADING_WORD}{SEP}{words(title)}", flat)
                  if not longer_title_at(m.end(1) + 1, title)]
         running = [(int(m.group(1)), m.end(1) + 1)
-                   for m in re.finditer(r"chapter (\d+) " + re.escape(title), flat)
+                   for m in re.finditer(rf"chapter{SEP}(\d+){SEP}{words(title)}", flat)
                    if not longer_title_at(m.end(1) + 1, title)]
         if page.number is None:
             for n, _, _ in heads:
@@ -308,17 +333,23 @@ def numbering_problems(text: str, pages: list[SitePage]) -> tuple[list[str], dic
             for num, title in page.sections:
                 if title in repeated:
                     continue   # "The check" in two sections: which is which?
-                pattern = re.compile(NUMBER + " " + re.escape(compress(markup_free(title))))
+                # a heading: a line of its own (a caption "Fig. 3.2: <title>" is none)
+                pattern = re.compile(r"(?:^|\n)" + NUMBER + SEP
+                                     + words(compress(markup_free(title))) + r"(?=\n|$)")
                 before = counts["sections"]
                 check(page, f"section {title!r}", pattern, num, "sections")
                 if counts["sections"] == before:
                     found.append(f"{page.doc}: section {num} {title!r} not found in the PDF")
-        for kind, num, words in page.captions:
-            if len(words) >= MIN_CONTEXT // 2:
-                check(page, f"the {kind} captioned {words!r}",
-                      _pattern("", PREFIX[kind], "", words), num, "captions")
+        # the same words before two different numbers on a page: which is which?
+        ambiguous = _ambiguous([(c[0], c[2]) for c in page.captions], [c[1] for c in page.captions])
+        for kind, num, text in page.captions:
+            if len(text) >= MIN_CONTEXT // 2 and (kind, text) not in ambiguous:
+                check(page, f"the {kind} captioned {text!r}",
+                      _pattern("", PREFIX[kind], "", text), num, "captions")
+        ambiguous = _ambiguous([(r[0], r[2], r[3]) for r in page.references],
+                               [r[1] for r in page.references])
         for kind, num, before, after in page.references:
-            if len(before) + len(after) < MIN_CONTEXT:
+            if len(before) + len(after) < MIN_CONTEXT or (kind, before, after) in ambiguous:
                 continue
             check(page, f"a reference to {kind} {num} (...{before}|{after}...)",
                   _pattern(before, PREFIX[kind], ")" if kind == "equation" else "", after),
