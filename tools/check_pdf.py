@@ -1,6 +1,6 @@
 """Check the PDF of the book (made by ``bash tools/build_book.sh --pdf``; run by .ci/run).
 
-    python -m tools.check_pdf [PDF] [--min-pages N]        # from the repository root
+    python -m tools.check_pdf [PDF] [--min-pages N] [--html DIR] [--toc FILE]   # from the repository root
 
 PDF defaults to ``_build/html/<name>.pdf`` (the copy the site links; the name is
 ``latex.latex_documents.targetname`` of _config.yml). Needs poppler-utils (``pdfinfo``,
@@ -227,17 +227,17 @@ def site_page(html: Path, doc: str) -> SitePage:
         if not m:
             continue
         kind = CAPTION_KIND[m.group(1)]
-        words, rest = [], span.next_siblings
-        for sib in rest:   # the caption's words up to its first equation
+        parts = []
+        for sib in span.next_siblings:   # the caption's words up to its first equation
             if isinstance(sib, Tag) and (sib.find(class_="math") or "math" in sib.get("class", [])):
                 inner = []
                 _flat(sib, None, inner, [])
-                words.append("".join(inner).split(MATH, 1)[0])
+                parts.append("".join(inner).split(MATH, 1)[0])
                 break
-            words.append(sib.get_text() if isinstance(sib, Tag) else str(sib))
-        words = compress("".join(words))
-        words = words[:2 * CONTEXT].rsplit(" ", 1)[0] if len(words) > 2 * CONTEXT else words
-        page.captions.append((kind, m.group(2), words))
+            parts.append(sib.get_text() if isinstance(sib, Tag) else str(sib))
+        text = compress("".join(parts))
+        text = text[:2 * CONTEXT].rsplit(" ", 1)[0] if len(text) > 2 * CONTEXT else text
+        page.captions.append((kind, m.group(2), text))
     for link in main.find_all("a", class_="internal"):
         m = REFERENCE.match(link.get_text().strip())
         paragraph = link.find_parent("p")
