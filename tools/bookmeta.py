@@ -89,9 +89,10 @@ def citation() -> dict:
     return yaml.safe_load(CITATION.read_text(encoding="utf-8"))
 
 
-def toc_files() -> list[str]:
-    """Every ``file:`` of _toc.yml (root first), as repository paths without suffix."""
-    toc = yaml.safe_load(TOC.read_text(encoding="utf-8"))
+def toc_files(toc_path: Path = TOC) -> list[str]:
+    """Every ``file:`` of _toc.yml (or of another toc, ``toc_path``; root first), as
+    repository paths without suffix."""
+    toc = yaml.safe_load(Path(toc_path).read_text(encoding="utf-8"))
     out = [toc["root"]]
 
     def walk(node):

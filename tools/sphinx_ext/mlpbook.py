@@ -16,10 +16,13 @@ It keeps one source of truth for the facts the site shows, and serves MathJax lo
   ``CiteThisChapter`` transform, so it is in the page's contents, the site and the PDF.
 - the PDF of the book (``tools/build_book.sh --pdf``): LaTeX settings
   (``on_config_inited_latex``: Sphinx's manual class instead of jupyterBook.cls, which
-  needs texlive-fonts-extra), an environment the LaTeX build can reuse from the HTML
-  build without executing anything again (``on_builder_inited_latex``), the preface's
-  heading and the release date; with ``MLPBOOK_PDF=1`` every page links the PDF
-  ("Download PDF" at the foot of the left sidebar, "Book (PDF)" in the download menu).
+  needs texlive-fonts-extra), the preface's heading and the release date
+  (``on_builder_inited_latex``); the site's numbering of chapters, parts, sections,
+  equations, figures and exercises, the solutions at the chapter ends, and an
+  environment the LaTeX build can reuse from the HTML build without executing anything
+  again: ``tools/sphinx_ext/pdf_numbering.py`` (loaded by this extension); with
+  ``MLPBOOK_PDF=1`` every page links the PDF ("Download PDF" at the foot of the left
+  sidebar, "Book (PDF)" in the download menu).
 - the footer (licences, version), with links built from ``repository.url``.
 - MathJax: copies the npm package ``mathjax`` (``node_modules/mathjax/es5``, run
   ``npm ci`` first) into ``_build/html/_static/mathjax``; ``mathjax_path`` in
@@ -359,10 +362,6 @@ LATEX_PREAMBLE = r"""
 \usepackage{newunicodechar}
 \newunicodechar{ᵀ}{\textsuperscript{T}}
 \newunicodechar{ᵗ}{\textsuperscript{t}}
-% The toc's captions are the parts, and already say "Part I: Derivations": no
-% "Part II" above them (the first caption, "Getting started", is no numbered part).
-\addto\captionsenglish{\renewcommand{\partname}{}}
-\renewcommand{\thepart}{}
 \definecolor{CodeBlockInputBorderColor}{RGB}{204,204,204}
 \definecolor{CodeBlockInputColor}{RGB}{247,247,247}
 \definecolor{CodeBlockOutputBorderColor}{RGB}{230,230,230}
@@ -382,7 +381,6 @@ LATEX_PREAMBLE = r"""
 
 def on_config_inited_latex(app, config):
     """After sphinx-jupyterbook-latex's config-inited (priority 500): see LATEX_PREAMBLE."""
-    app.mlpbook_numfig_secnum_depth = config.numfig_secnum_depth  # see on_builder_inited_latex
     config.latex_theme = "manual"
     config.latex_use_xindy = False      # makeindex (texlive-binaries), not xindy
     config.latex_domain_indices = False  # no Python module index in a textbook
@@ -393,17 +391,13 @@ def on_config_inited_latex(app, config):
 
 
 def on_builder_inited_latex(app):
-    """After sphinx-jupyterbook-latex's builder-inited (priority 500).
-
-    It raises ``numfig_secnum_depth`` to 2 when it turns the toc's captions into LaTeX
-    parts. That setting is part of the pickled environment: the next build (HTML or
-    LaTeX) would find the environment outdated and execute every chapter again. Put
-    back the configured value, so that the LaTeX build reuses the HTML build's
-    environment and execution (and vice versa).
+    """After sphinx-jupyterbook-latex's builder-inited (priority 500): the title page
+    and the preface's heading. (pdf_numbering.py has put back the ``numfig_secnum_depth``
+    that sphinx-jupyterbook-latex raises, so that the LaTeX build reuses the HTML
+    build's environment and execution.)
     """
     if app.builder.format != "latex":
         return
-    app.config.numfig_secnum_depth = app.mlpbook_numfig_secnum_depth
     # (The LaTeX builder has copied latex_elements into its context by now.)
     # The title page gives the release date (CITATION.cff), not the day of the build.
     app.builder.context["date"] = str(bookmeta.citation().get("date-released", ""))
@@ -511,6 +505,7 @@ def add_pdf_header_button(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
+    app.setup_extension("tools.sphinx_ext.pdf_numbering")
     app.connect("config-inited", on_config_inited)
     app.connect("config-inited", on_config_inited_latex, priority=600)
     app.connect("builder-inited", on_builder_inited)
