@@ -3,7 +3,9 @@
 The figures of the book that are drawings rather than plots: a layered network
 with its symbols (:func:`draw_network`), the small network of a worked example
 with its numbers (:func:`draw_worked_example`), and the forward and backward flow
-through one layer (:func:`draw_layer_flow`). They are drawn from the same sizes
+through one layer (:func:`draw_layer_flow`), a network thinned by dropout
+(:func:`draw_dropout`, described in words by :func:`describe_dropout`) and the
+dropout mask in the forward and backward flow (:func:`draw_dropout_flow`). They are drawn from the same sizes
 and arrays the chapters compute with, so a drawing cannot drift from the text.
 
 The symbols are those of the notation page: layers ``l = 1..L``, ``a^0 = x``,
@@ -20,7 +22,8 @@ import numpy as np
 import matplotlib.pyplot as plt
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
-__all__ = ["draw_network", "draw_worked_example", "draw_layer_flow"]
+__all__ = ["draw_network", "draw_worked_example", "draw_layer_flow", "draw_dropout", "describe_dropout",
+           "draw_dropout_flow"]
 
 _UNIT_RADIUS = 0.22
 _FORWARD_COLOUR = "C0"
@@ -312,6 +315,207 @@ def draw_layer_flow(objective="J", ax=None):
     ax.text(xs[0] - half, top + 0.55, "forward pass", color=_FORWARD_COLOUR, fontsize=9, ha="left")
     ax.text(xs[0] - half, bottom - 0.75, "backward pass", color=_BACKWARD_COLOUR, fontsize=9, ha="left")
     ax.set_xlim(xs[0] - half - 0.2, xs[2] + half + 1.5)
+    ax.set_ylim(bottom - 1.0, top + 0.9)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return ax
+
+
+def _check_keep(layer_sizes, keep):
+    """The masks of the hidden layers as boolean arrays, checked against the layer sizes."""
+    sizes = _check_layer_sizes(layer_sizes)
+    n_hidden = len(sizes) - 2
+    if n_hidden < 1:
+        raise ValueError(f"dropout needs a hidden layer: one mask per hidden layer, and layer_sizes "
+                         f"{sizes} has none")
+    try:
+        masks = [np.asarray(r) for r in keep]
+    except TypeError:
+        raise ValueError("keep must be a list of 1-d arrays, one per hidden layer") from None
+    if len(masks) != n_hidden:
+        raise ValueError(f"keep must have one mask per hidden layer ({n_hidden} for layer_sizes "
+                         f"{sizes}); got {len(masks)}")
+    for l, r in enumerate(masks, start=1):
+        if r.shape != (sizes[l],):
+            raise ValueError(f"keep[{l - 1}] (the mask r^{l}) must have shape ({sizes[l]},); got {r.shape}")
+        if not np.all((r == 0) | (r == 1)):
+            raise ValueError(f"keep[{l - 1}] (the mask r^{l}) must hold only 0 (drop) and 1 (keep)")
+    return sizes, [r.astype(bool) for r in masks]
+
+
+def draw_dropout(layer_sizes, keep, ax=None):
+    """A network thinned by dropout: the dropped hidden units and their weights greyed out.
+
+    Dropout multiplies the activation of hidden layer ``l`` by a mask
+    :math:`\\mathbf{r}^l` of zeros (drop) and ones (keep); a dropped unit takes no part
+    in this step, forward or backward, and neither do the weights that enter or leave
+    it. The drawing shows the sub-network that remains: kept units and the weights
+    between them as in :func:`draw_network`, dropped units crossed out, their weights
+    faint and dashed. The inputs and outputs are never dropped.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``(n_0, n_1, ..., n_L)``, at least three entries (one hidden layer).
+    keep : list of array_like
+        One mask per hidden layer, ``keep[l - 1]`` of shape ``(n_l,)``, with 1 (or
+        True) for a kept unit and 0 for a dropped one: :math:`\\mathbf{r}^l`. The
+        package's scaled masks :math:`\\mathbf{r}^l / (1 - p)` become this with
+        ``mask > 0``.
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure is made when None.
+
+    Returns
+    -------
+    matplotlib Axes
+        With one circle per kept unit (gid ``"unit"``) and per dropped unit (gid
+        ``"dropped-unit"``, crossed by two lines of gid ``"cross"``), one line per
+        weight between kept units (gid ``"edge"``) and per weight that touches a
+        dropped unit (gid ``"dropped-edge"``), and one label per layer (gid ``"layer"``).
+
+    Raises
+    ------
+    ValueError
+        If the layer sizes are not valid, or ``keep`` does not hold one 0/1 mask of
+        the right length per hidden layer.
+    """
+    sizes, masks = _check_keep(layer_sizes, keep)
+    kept = [np.ones(sizes[0], bool)] + masks + [np.ones(sizes[-1], bool)]
+    n_layers = len(sizes) - 1
+    ax = _new_axes(ax, (2.6 * len(sizes), 0.9 * max(sizes) + 1.6))
+    positions = _unit_positions(sizes, layer_gap=2.6)
+    radius = _UNIT_RADIUS
+    for l in range(1, len(sizes)):
+        for i, (x0, y0) in enumerate(positions[l - 1]):
+            for j, (x1, y1) in enumerate(positions[l]):
+                on = kept[l - 1][i] and kept[l][j]
+                (line,) = ax.plot([x0 + radius, x1 - radius], [y0, y1], zorder=1,
+                                  color="0.45" if on else "0.85", lw=1.0 if on else 0.7,
+                                  ls="-" if on else (0, (3, 3)))
+                line.set_gid("edge" if on else "dropped-edge")
+    for l, column in enumerate(positions):
+        colour = "0.92" if l == 0 else ("#fde0c5" if l == n_layers else "#d6e6f5")
+        for j, (x, y) in enumerate(column):
+            if kept[l][j]:
+                circle = Circle((x, y), radius, facecolor=colour, edgecolor="0.2", lw=1.0, zorder=2)
+                circle.set_gid("unit")
+            else:
+                circle = Circle((x, y), radius, facecolor="white", edgecolor="0.7", lw=1.0, ls="--", zorder=2)
+                circle.set_gid("dropped-unit")
+                d = 0.7 * radius
+                for sign in (1, -1):
+                    (cross,) = ax.plot([x - d, x + d], [y - sign * d, y + sign * d], color=_BACKWARD_COLOUR,
+                                       lw=1.4, zorder=3)
+                    cross.set_gid("cross")
+            ax.add_patch(circle)
+    bottom = min(y for column in positions for _, y in column)
+    for l, column in enumerate(positions):
+        if l == 0:
+            text = r"$\mathbf{a}^0 = \mathbf{x}$"
+        elif l < n_layers:
+            text = rf"$\tilde{{\mathbf{{a}}}}^{{{l}}}$" + "\n" + rf"mask $\mathbf{{r}}^{{{l}}}$"
+        else:
+            text = rf"$\mathbf{{a}}^{{{l}}}$"
+        label = ax.text(column[0][0], bottom - 0.45, text, ha="center", va="top", fontsize=10)
+        label.set_gid("layer")
+    _finish(ax, positions, margin=1.1, top=0.6, bottom=1.2)
+    return ax
+
+
+def describe_dropout(layer_sizes, keep):
+    """Words for :func:`draw_dropout`'s drawing, made from the same masks (its alt text).
+
+    Parameters
+    ----------
+    layer_sizes, keep
+        As for :func:`draw_dropout`.
+
+    Returns
+    -------
+    str
+        One sentence per hidden layer naming the dropped units (counted from 1, top
+        to bottom, as drawn), and the number of weights that take part in the step.
+
+    Raises
+    ------
+    ValueError
+        As :func:`draw_dropout`.
+    """
+    sizes, masks = _check_keep(layer_sizes, keep)
+    kept = [np.ones(sizes[0], bool)] + masks + [np.ones(sizes[-1], bool)]
+    parts = [f"A network with layers of {', '.join(map(str, sizes[:-1]))} and {sizes[-1]} units, "
+             "drawn as columns of circles from the inputs on the left to the outputs on the right."]
+    for l, r in enumerate(masks, start=1):
+        dropped = np.flatnonzero(~r) + 1
+        if len(dropped) == 0:
+            parts.append(f"In hidden layer {l} every unit is kept.")
+        else:
+            units = ", ".join(map(str, dropped[:-1])) + (" and " if len(dropped) > 1 else "") + str(dropped[-1])
+            one = len(dropped) == 1
+            parts.append(f"In hidden layer {l}, {len(dropped)} of {sizes[l]} units "
+                         f"({'unit' if one else 'units'} {units} from the top) "
+                         f"{'is' if one else 'are'} crossed out, with {'its' if one else 'their'} "
+                         "weights drawn faint and dashed.")
+    active = sum(int(kept[l - 1].sum() * kept[l].sum()) for l in range(1, len(sizes)))
+    total = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    parts.append(f"{active} of the {total} weights join two kept units and take part in this step.")
+    return " ".join(parts)
+
+
+def draw_dropout_flow(ax=None):
+    """Where the dropout mask enters the forward and the backward pass of hidden layer ``l``.
+
+    The top row is the forward pass, left to right: :math:`\\mathbf{a}^l = f(\\mathbf{z}^l)`,
+    the dropped-out activation :math:`\\tilde{\\mathbf{a}}^l = \\mathbf{r}^l \\odot
+    \\mathbf{a}^l / (1 - p)`, and :math:`\\mathbf{z}^{l+1} = (W^{l+1})^\\top
+    \\tilde{\\mathbf{a}}^l + \\mathbf{b}^{l+1}`. The bottom row is the backward pass, right
+    to left: :math:`\\boldsymbol{\\delta}^{l+1}`, its image :math:`W^{l+1}
+    \\boldsymbol{\\delta}^{l+1}` (the gradient with respect to :math:`\\tilde{\\mathbf{a}}^l`),
+    and :math:`\\boldsymbol{\\delta}^l = f'(\\mathbf{z}^l) \\odot \\mathbf{r}^l \\odot
+    W^{l+1} \\boldsymbol{\\delta}^{l+1} / (1 - p)`. In the middle, the mask
+    :math:`\\mathbf{r}^l`, drawn once per step, with one arrow into each pass: the same
+    mask multiplies both.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure is made when None.
+
+    Returns
+    -------
+    matplotlib Axes
+        With boxes of gid ``"forward"`` (3), ``"backward"`` (3) and ``"mask"`` (1),
+        arrows of gid ``"forward"`` (2), ``"backward"`` (2) and ``"mask"`` (2).
+    """
+    ax = _new_axes(ax, (13.0, 4.4))
+    top, middle, bottom = 1.6, 0.0, -1.6
+    xs = [0.0, 5.6, 11.2]
+    forward = [r"$\mathbf{a}^l = f(\mathbf{z}^l)$",
+               r"$\tilde{\mathbf{a}}^l = \mathbf{r}^l \odot \mathbf{a}^l / (1 - p)$",
+               r"$\mathbf{z}^{l+1} = (W^{l+1})^\top \tilde{\mathbf{a}}^l + \mathbf{b}^{l+1}$"]
+    backward = [r"$\boldsymbol{\delta}^l = f'(\mathbf{z}^l) \odot \mathbf{r}^l \odot"
+                r" W^{l+1} \boldsymbol{\delta}^{l+1} / (1 - p)$",
+                r"$W^{l+1} \boldsymbol{\delta}^{l+1}$",
+                r"$\boldsymbol{\delta}^{l+1}$"]
+    for x, text in zip(xs, forward):
+        _box(ax, (x, top), text, "#d6e6f5", "forward", width=4.6)
+    for x, text in zip(xs, backward):
+        _box(ax, (x, bottom), text, "#f8d7d3", "backward", width=4.6)
+    _box(ax, (xs[1], middle), r"mask $\mathbf{r}^l$: $r^l_j = 1$ with probability $1 - p$, else $0$",
+         "#eeeeee", "mask", width=4.6)
+    half = 2.35
+    _arrow(ax, (xs[0] + half, top), (xs[1] - half, top), _FORWARD_COLOUR, "forward")
+    _arrow(ax, (xs[1] + half, top), (xs[2] - half, top), _FORWARD_COLOUR, "forward",
+           label=r"$W^{l+1}, \mathbf{b}^{l+1}$", label_offset=(0, 0.5))
+    _arrow(ax, (xs[2] - half, bottom), (xs[1] + half, bottom), _BACKWARD_COLOUR, "backward",
+           label=r"$W^{l+1}$", label_offset=(0, -0.5))
+    _arrow(ax, (xs[1] - half, bottom), (xs[0] + half, bottom), _BACKWARD_COLOUR, "backward",
+           label=r"$\mathbf{r}^l / (1 - p)$, $f'(\mathbf{z}^l)$", label_offset=(0, -0.5))
+    _arrow(ax, (xs[1], middle + 0.37), (xs[1], top - 0.37), "0.3", "mask")
+    _arrow(ax, (xs[1] - 1.2, middle - 0.37), (xs[0] + 1.2, bottom + 0.37), "0.3", "mask")
+    ax.text(xs[0] - half, top + 0.55, "forward pass", color=_FORWARD_COLOUR, fontsize=9, ha="left")
+    ax.text(xs[0] - half, bottom - 0.75, "backward pass", color=_BACKWARD_COLOUR, fontsize=9, ha="left")
+    ax.set_xlim(xs[0] - half - 0.2, xs[2] + half + 0.2)
     ax.set_ylim(bottom - 1.0, top + 0.9)
     ax.set_aspect("equal")
     ax.set_axis_off()

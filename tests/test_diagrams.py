@@ -10,7 +10,8 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 
 from mlp_from_scratch import MLP  # noqa: E402
-from mlp_from_scratch.diagrams import draw_layer_flow, draw_network, draw_worked_example  # noqa: E402
+from mlp_from_scratch.diagrams import (describe_dropout, draw_dropout, draw_dropout_flow,  # noqa: E402
+                                       draw_layer_flow, draw_network, draw_worked_example)
 
 
 def by_gid(ax, gid):
@@ -120,3 +121,88 @@ def test_layer_flow_names_the_objective_and_rejects_an_empty_one():
     assert r"\nabla_{W^l} \ell = " in gradient and r"\nabla_{\mathbf{b}^l} \ell = " in gradient
     with pytest.raises(ValueError, match="objective"):
         draw_layer_flow(objective="", ax=Figure().subplots())
+
+
+def test_dropout_draws_the_masks_of_the_package():
+    """The drawn units and weights follow masks drawn by the package's own dropout."""
+    net = MLP([4, 6, 5, 3], dropout=0.5, seed=3)
+    activations, _ = net.forward_pass(np.ones((1, 4)), training=True)
+    keep = [activations.dropped[l][0][0] > 0 for l in (1, 2)]      # scaled masks r / (1 - p), one example
+    assert not all(r.all() for r in keep), "seed 3 should drop at least one unit"
+    ax = Figure().subplots()
+    assert draw_dropout([4, 6, 5, 3], keep, ax=ax) is ax
+    n_dropped = sum(int((~r).sum()) for r in keep)
+    assert len(by_gid(ax, "dropped-unit")) == n_dropped
+    assert len(by_gid(ax, "unit")) == 4 + 6 + 5 + 3 - n_dropped
+    assert len(by_gid(ax, "cross")) == 2 * n_dropped
+    kept = [np.ones(4, bool)] + keep + [np.ones(3, bool)]
+    active = sum(int(kept[l].sum() * kept[l + 1].sum()) for l in range(3))
+    assert len(by_gid(ax, "edge")) == active
+    assert len(by_gid(ax, "dropped-edge")) == 4 * 6 + 6 * 5 + 5 * 3 - active
+    layers = texts(ax, "layer")
+    assert r"\mathbf{a}^0 = \mathbf{x}" in layers[0] and r"\mathbf{r}^{1}" in layers[1]
+    assert r"\mathbf{r}^{2}" in layers[2] and r"\mathbf{a}^{3}" in layers[3]
+
+
+def test_dropout_edges_touching_a_dropped_unit_are_the_dropped_ones():
+    ax = Figure().subplots()
+    draw_dropout([2, 3, 2], [np.array([1, 0, 1])], ax=ax)
+    (dropped_unit,) = by_gid(ax, "dropped-unit")
+    x, y = dropped_unit.center
+    for line in by_gid(ax, "dropped-edge"):
+        xs, ys = line.get_xdata(), line.get_ydata()
+        # one end of every dropped edge is at the dropped unit (up to the unit's radius)
+        assert min(np.hypot(xs - x, ys - y)) <= dropped_unit.radius + 1e-9
+    for line in by_gid(ax, "edge"):
+        xs, ys = line.get_xdata(), line.get_ydata()
+        assert min(np.hypot(xs - x, ys - y)) > dropped_unit.radius + 1e-9
+
+
+@pytest.mark.parametrize("sizes, keep, match", [
+    ([3, 4, 2], [np.ones(3)], "shape"),                          # wrong length
+    ([3, 4, 2], [np.ones(4), np.ones(4)], "one mask per hidden layer"),
+    ([3, 4, 2], [np.array([1, 0, 0.5, 1])], "only 0"),          # a scaled mask, not 0/1
+    ([3, 2], [], "one mask per hidden layer"),                   # no hidden layer: nothing to drop
+    ([3], [], "layer_sizes"),
+])
+def test_dropout_rejects_masks_that_do_not_fit(sizes, keep, match):
+    with pytest.raises(ValueError, match=match):
+        draw_dropout(sizes, keep, ax=Figure().subplots())
+    with pytest.raises(ValueError, match=match):
+        describe_dropout(sizes, keep)
+
+
+def test_dropout_description_is_made_from_the_masks():
+    keep = [np.array([1, 0, 1, 1, 0]), np.array([0, 1, 1, 1, 1])]
+    text = describe_dropout([4, 5, 5, 3], keep)
+    assert "layers of 4, 5, 5 and 3 units" in text
+    assert "In hidden layer 1, 2 of 5 units (units 2 and 5 from the top) are crossed out" in text
+    assert "In hidden layer 2, 1 of 5 units (unit 1 from the top) is crossed out" in text
+    # kept weights: 4*3 into layer 1, 3*4 between the hidden layers, 4*3 into the outputs
+    assert f"{4 * 3 + 3 * 4 + 4 * 3} of the {4 * 5 + 5 * 5 + 5 * 3} weights" in text
+    assert "every unit is kept" in describe_dropout([2, 3, 2], [np.ones(3)])
+
+
+def test_dropout_flow_puts_one_mask_into_both_passes():
+    ax = Figure().subplots()
+    assert draw_dropout_flow(ax=ax) is ax
+    boxes = [p for p in ax.patches if type(p).__name__ == "FancyBboxPatch"]
+    assert sorted(p.get_gid() for p in boxes) == ["backward"] * 3 + ["forward"] * 3 + ["mask"]
+    arrows = [p for p in ax.patches if type(p).__name__ == "FancyArrowPatch"]
+    assert sorted(a.get_gid() for a in arrows) == ["backward"] * 2 + ["forward"] * 2 + ["mask"] * 2
+    forward = " ".join(texts(ax, "forward-label"))
+    backward = " ".join(texts(ax, "backward-label"))
+    assert r"\tilde{\mathbf{a}}^l = \mathbf{r}^l \odot \mathbf{a}^l / (1 - p)" in forward
+    assert r"(W^{l+1})^\top \tilde{\mathbf{a}}^l" in forward
+    assert r"f'(\mathbf{z}^l) \odot \mathbf{r}^l \odot W^{l+1} \boldsymbol{\delta}^{l+1} / (1 - p)" in backward
+    mask_box = next(p for p in boxes if p.get_gid() == "mask")
+    centre_y = mask_box.get_y() + mask_box.get_height() / 2
+    # the mask's arrows leave the mask box, one up into the forward row and one down into the backward row
+    ends = sorted(a._posA_posB[1][1] - centre_y for a in arrows if a.get_gid() == "mask")
+    assert ends[0] < 0 < ends[1]
+    for arrow in arrows:
+        (x0, _), (x1, _) = arrow._posA_posB
+        if arrow.get_gid() == "forward":
+            assert x1 > x0
+        elif arrow.get_gid() == "backward":
+            assert x1 < x0
