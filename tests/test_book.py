@@ -555,3 +555,32 @@ def test_site_assets_are_configured_and_exist():
     for key, name in (("html_css_files", "custom.css"), ("html_js_files", "mlpbook.js")):
         assert name in sphinx[key], key
         assert any((d / name).is_file() for d in static), name
+
+
+def test_alt_text_glue_roles_are_replaced_by_the_glued_values(tmp_path):
+    """tools/sphinx_ext/mlpbook.py: ``{glue:text}`name[:fmt]``` in an image's alt text
+    becomes the value myst-nb stored for the page; an unknown name fails the build."""
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from sphinx.errors import ExtensionError
+
+    from tools.sphinx_ext import mlpbook
+
+    (tmp_path / "part").mkdir()
+    (tmp_path / "part" / "page.glue.json").write_text(json.dumps({
+        "ratio": {"data": {"text/plain": "0.12345"}},
+        "alt": {"data": {"text/plain": "'Two panels; 3 points.'"}}}))
+    app = SimpleNamespace(env=SimpleNamespace(docname="part/page",
+                                              mystnb_config=SimpleNamespace(output_folder=str(tmp_path))))
+    doctree = nodes.document(None, None)
+    whole, inline, plain = (nodes.image(alt="{glue:text}`alt`"), nodes.image(alt="ratio {glue:text}`ratio:.1%` here"),
+                            nodes.image(alt="no role, 0.5"))
+    doctree += [whole, inline, plain]
+    mlpbook.glue_alt_text(app, doctree)
+    assert whole["alt"] == "Two panels; 3 points."
+    assert inline["alt"] == "ratio 12.3% here"
+    assert plain["alt"] == "no role, 0.5"
+    doctree += nodes.image(alt="{glue:text}`missing`")
+    with pytest.raises(ExtensionError, match="missing"):
+        mlpbook.glue_alt_text(app, doctree)
