@@ -468,7 +468,7 @@ def draw_norm_ball(w_star, H, radius, norm, ax=None, n_contours=3):
         line.set_gid("contour")
     (star,) = ax.plot(*w_star, "*", color=_BACKWARD_COLOUR, ms=11, zorder=3)
     star.set_gid("w-star")
-    ax.annotate(r"$\mathbf{w}^\star$", w_star, xytext=(6, 4), textcoords="offset points", fontsize=10)
+    ax.annotate(r"$\mathbf{w}^*$", w_star, xytext=(6, 4), textcoords="offset points", fontsize=10)
     (minimum,) = ax.plot(*w_min, "o", color="black", ms=6, zorder=4)
     minimum.set_gid("minimum")
     ax.axhline(0, color="0.6", lw=0.6, zorder=0)
@@ -479,7 +479,7 @@ def draw_norm_ball(w_star, H, radius, norm, ax=None, n_contours=3):
     ax.set_aspect("equal")
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
-    ax.set_title(rf"$\lVert \mathbf{{w}} \rVert_{norm} \leq \rho$", fontsize=10)
+    ax.set_title(rf"$\|\mathbf{{w}}\|_{norm} \leq \rho$", fontsize=10)
     return ax
 
 

@@ -123,6 +123,8 @@ def test_layer_flow_names_the_objective_and_rejects_an_empty_one():
 
 
 # ----------------------------------------------------------------- L1 and L2 balls
+import io  # noqa: E402
+
 from scipy.optimize import minimize  # noqa: E402
 
 from mlp_from_scratch.diagrams import draw_norm_ball, draw_prior_posterior, norm_ball_minimum  # noqa: E402
@@ -192,6 +194,7 @@ def test_draw_norm_ball_draws_the_touching_contour_and_both_minimisers(norm):
     np.testing.assert_allclose(levels, loss(w_min, w_star, H_TILTED), rtol=1e-9)
     # ... and never enters the ball: the minimiser is the lowest loss the ball reaches
     assert np.min(np.linalg.norm(points, ord=norm, axis=1)) >= 1.0 - 1e-6
+    ax.figure.savefig(io.BytesIO(), format="png")    # the labels render (mathtext)
     (ball,) = by_gid(ax, "ball")
     corners = ball.get_xy() if norm == 1 else None
     if norm == 1:
@@ -215,6 +218,7 @@ def test_prior_posterior_draws_normalised_densities_and_the_product():
     np.testing.assert_allclose(curves["posterior"], expected, atol=1e-6)
     (mode,) = by_gid(ax, "mode")
     assert mode.get_xdata()[0] == pytest.approx(0.8, abs=0.01)
+    ax.figure.savefig(io.BytesIO(), format="png")    # the labels render (mathtext)
 
 
 def test_prior_posterior_laplace_prior_can_put_the_mode_at_exactly_zero():

@@ -208,6 +208,8 @@ def test_decision_regions_of_a_fitted_mlp():
     plot_decision_regions(net, X, ax=ax, resolution=20)
     regions = np.asarray(ax.images[0].get_array())
     assert regions[0, 0] == 0 and regions[-1, -1] == 1     # bottom left, top right
+    import io
+    ax.figure.savefig(io.BytesIO(), format="png")          # the labels render (mathtext)
 
 
 @pytest.mark.parametrize("X, y, model, resolution, match", [
