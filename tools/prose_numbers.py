@@ -91,8 +91,8 @@ NUMBER_WORDS = [
      "N-fold"),
     (re.compile(rf"\b{_HEDGE}\s+(?:\d[\d,.]*\d|\d|{_WORD})\b", re.I), "hedged number"),
     (re.compile(rf"(?<![\w-]){_WORD}\s+per\s?cent\b", re.I), "N per cent"),
-    # "eight orders of magnitude", "five decades", "an order of magnitude smaller"
-    (re.compile(rf"(?<![\w-])(?:{_WORD}|one|an)\s+(?:orders?\s+of\s+magnitude|orders\b|decades\b)", re.I),
+    # "eight orders of magnitude", "five decades" (not "within an order of magnitude", a hedge)
+    (re.compile(rf"(?<![\w-]){_WORD}\s+(?:orders\s+of\s+magnitude|orders\b|decades\b)", re.I),
      "N orders of magnitude"),
 ]
 # Where a page sums its results up: sections with these headings (their bullet lists),
