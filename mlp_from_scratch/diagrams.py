@@ -3,10 +3,14 @@
 The figures of the book that are drawings rather than plots: a layered network
 with its symbols (:func:`draw_network`), the small network of a worked example
 with its numbers (:func:`draw_worked_example`), and the forward and backward flow
-through one layer (:func:`draw_layer_flow`), a network thinned by dropout
+through one layer (:func:`draw_layer_flow`); a network thinned by dropout
 (:func:`draw_dropout`, described in words by :func:`describe_dropout`) and the
-dropout mask in the forward and backward flow (:func:`draw_dropout_flow`). They are drawn from the same sizes
-and arrays the chapters compute with, so a drawing cannot drift from the text.
+dropout mask in the forward and backward flow (:func:`draw_dropout_flow`); and two
+pictures of regularisation: the L1 and L2 constraint regions with the contours of a
+quadratic loss (:func:`draw_norm_ball`, with the constrained minimiser
+:func:`norm_ball_minimum`), and a prior, a likelihood and their posterior on one
+parameter (:func:`draw_prior_posterior`). They are drawn from the same sizes and
+arrays the chapters compute with, so a drawing cannot drift from the text.
 
 The symbols are those of the notation page: layers ``l = 1..L``, ``a^0 = x``,
 ``z^l = (W^l)^T a^{l-1} + b^l``, ``a^l = f(z^l)``, output ``a^L = F(z^L)``, error
@@ -23,7 +27,7 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 __all__ = ["draw_network", "draw_worked_example", "draw_layer_flow", "draw_dropout", "describe_dropout",
-           "draw_dropout_flow"]
+           "draw_dropout_flow", "norm_ball_minimum", "draw_norm_ball", "draw_prior_posterior"]
 
 _UNIT_RADIUS = 0.22
 _FORWARD_COLOUR = "C0"
@@ -519,4 +523,231 @@ def draw_dropout_flow(ax=None):
     ax.set_ylim(bottom - 1.0, top + 0.9)
     ax.set_aspect("equal")
     ax.set_axis_off()
+    return ax
+
+
+def _check_quadratic(w_star, H, radius, norm):
+    w_star = np.asarray(w_star, dtype=float)
+    H = np.asarray(H, dtype=float)
+    if w_star.shape != (2,) or H.shape != (2, 2):
+        raise ValueError(f"w_star must have shape (2,) and H shape (2, 2); got {w_star.shape} and {H.shape}")
+    if not (np.all(np.isfinite(w_star)) and np.all(np.isfinite(H))):
+        raise ValueError("w_star and H must be finite")
+    if not np.allclose(H, H.T):
+        raise ValueError("H must be symmetric")
+    try:
+        np.linalg.cholesky(H)
+    except np.linalg.LinAlgError:
+        raise ValueError("H must be positive definite: the loss needs a single minimiser w_star") from None
+    if not (np.isfinite(radius) and radius > 0):
+        raise ValueError(f"radius must be a positive number; got {radius!r}")
+    if norm not in (1, 2):
+        raise ValueError(f"norm must be 1 (the L1 ball) or 2 (the L2 ball); got {norm!r}")
+    return w_star, H, float(radius)
+
+
+def _quadratic(w, w_star, H):
+    """The loss 1/2 (w - w*)^T H (w - w*) of every row of w, shape (M, 2) -> (M,)."""
+    d = np.atleast_2d(w) - w_star
+    return 0.5 * np.einsum("mi,ij,mj->m", d, H, d)
+
+
+def norm_ball_minimum(w_star, H, radius, norm):
+    r"""The minimiser of a quadratic loss over an L1 or L2 ball in the plane.
+
+    Minimises :math:`\tfrac12 (\mathbf{w} - \mathbf{w}^\star)^\top H
+    (\mathbf{w} - \mathbf{w}^\star)` subject to :math:`\lVert \mathbf{w} \rVert_1
+    \le \rho` (``norm=1``) or :math:`\lVert \mathbf{w} \rVert_2 \le \rho`
+    (``norm=2``), the constrained form of the L1 and L2 penalties. Both are solved
+    exactly, so that a zero coordinate is exactly zero: the L1 ball's boundary is four
+    segments, and on each the loss is a parabola whose minimiser is clipped to the
+    segment (a corner of the ball when it clips); on the L2 circle the minimiser is
+    :math:`(H + \gamma I)^{-1} H \mathbf{w}^\star` with the multiplier
+    :math:`\gamma \ge 0` that puts it on the circle (SciPy's ``brentq``).
+
+    Parameters
+    ----------
+    w_star : array_like, shape (2,)
+        The unconstrained minimiser :math:`\mathbf{w}^\star`.
+    H : array_like, shape (2, 2)
+        The Hessian: symmetric positive definite.
+    radius : float
+        :math:`\rho > 0`.
+    norm : {1, 2}
+
+    Returns
+    -------
+    ndarray, shape (2,)
+        ``w_star`` itself when it lies inside the ball.
+
+    Raises
+    ------
+    ValueError
+        On wrong shapes, a non-symmetric or non-positive-definite ``H``, a radius that
+        is not positive, or a norm other than 1 or 2.
+    """
+    from scipy.optimize import brentq
+
+    w_star, H, rho = _check_quadratic(w_star, H, radius, norm)
+    if np.linalg.norm(w_star, ord=norm) <= rho:
+        return w_star.copy()
+    if norm == 2:
+        target = H @ w_star
+
+        def w_of(gamma):
+            return np.linalg.solve(H + gamma * np.eye(2), target)
+
+        # ||w(gamma)|| falls from ||w*|| > rho at gamma = 0 to below rho at gamma = 2 ||H w*|| / rho
+        gamma = brentq(lambda g: np.linalg.norm(w_of(g)) - rho, 0.0, 2 * np.linalg.norm(target) / rho,
+                    xtol=1e-14, rtol=1e-14)
+        w = w_of(gamma)
+        return w * (rho / np.linalg.norm(w))   # on the circle to rounding
+    corners = rho * np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+    best, best_loss = None, np.inf
+    for start, end in zip(corners, np.roll(corners, -1, axis=0)):
+        direction = end - start
+        # the loss along start + s * direction is a parabola in s; clip its vertex to [0, 1]
+        s = -(start - w_star) @ H @ direction / (direction @ H @ direction)
+        s = min(max(s, 0.0), 1.0)
+        w = start if s == 0.0 else end if s == 1.0 else start + s * direction
+        loss = _quadratic(w, w_star, H)[0]
+        if loss < best_loss:
+            best, best_loss = w.copy(), loss
+    return best
+
+
+def draw_norm_ball(w_star, H, radius, norm, ax=None, n_contours=3):
+    r"""An L1 or L2 ball, the contours of a quadratic loss, and where they touch.
+
+    Draws the ball :math:`\lVert \mathbf{w} \rVert_p \le \rho` (a diamond for
+    ``norm=1``, a disc for ``norm=2``), the unconstrained minimiser
+    :math:`\mathbf{w}^\star`, the constrained minimiser of
+    :func:`norm_ball_minimum`, and ellipses on which the loss
+    :math:`\tfrac12 (\mathbf{w} - \mathbf{w}^\star)^\top H
+    (\mathbf{w} - \mathbf{w}^\star)` is constant: the first through the constrained
+    minimiser (it touches the ball there), the others inside it, nearer to
+    :math:`\mathbf{w}^\star`. Axes :math:`w_1`, :math:`w_2`, equal scales.
+
+    Parameters
+    ----------
+    w_star, H, radius, norm
+        As for :func:`norm_ball_minimum`.
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure is made when None.
+    n_contours : int
+        Number of loss contours (at least 1).
+
+    Returns
+    -------
+    matplotlib Axes
+        With the ball (a patch, gid "ball"), ``n_contours`` lines of gid "contour" (the
+        first through the minimiser), a marker of gid "w-star" at
+        :math:`\mathbf{w}^\star` and one of gid "minimum" at the constrained minimiser.
+    """
+    from matplotlib.patches import Polygon
+
+    w_star, H, rho = _check_quadratic(w_star, H, radius, norm)
+    if int(n_contours) != n_contours or n_contours < 1:
+        raise ValueError(f"n_contours must be a positive integer; got {n_contours!r}")
+    w_min = norm_ball_minimum(w_star, H, rho, norm)
+    ax = _new_axes(ax, (4.5, 4.5))
+    if norm == 1:
+        ball = Polygon(rho * np.array([[1, 0], [0, 1], [-1, 0], [0, -1]]), closed=True)
+    else:
+        ball = Circle((0.0, 0.0), rho)
+    ball.set(facecolor="#d6e6f5", edgecolor=_FORWARD_COLOUR, lw=1.5, zorder=1, gid="ball")
+    ax.add_patch(ball)
+    # ellipse {w : 1/2 (w - w*)^T H (w - w*) = c} = w* + sqrt(2c) H^(-1/2) (cos t, sin t)
+    mu, Q = np.linalg.eigh(H)
+    H_inv_sqrt = Q @ np.diag(1 / np.sqrt(mu)) @ Q.T
+    angle = np.linspace(0, 2 * np.pi, 361)
+    circle = np.stack([np.cos(angle), np.sin(angle)])
+    level = _quadratic(w_min, w_star, H)[0]
+    for k in range(int(n_contours)):
+        c = level * (1 - k / n_contours) ** 2     # smaller ellipses, evenly spaced in size
+        points = w_star[:, None] + np.sqrt(2 * c) * (H_inv_sqrt @ circle)
+        (line,) = ax.plot(points[0], points[1], color=_BACKWARD_COLOUR, lw=1.2 if k == 0 else 0.8,
+                          alpha=1.0 if k == 0 else 0.6, zorder=2)
+        line.set_gid("contour")
+    (star,) = ax.plot(*w_star, "*", color=_BACKWARD_COLOUR, ms=11, zorder=3)
+    star.set_gid("w-star")
+    ax.annotate(r"$\mathbf{w}^*$", w_star, xytext=(6, 4), textcoords="offset points", fontsize=10)
+    (minimum,) = ax.plot(*w_min, "o", color="black", ms=6, zorder=4)
+    minimum.set_gid("minimum")
+    ax.axhline(0, color="0.6", lw=0.6, zorder=0)
+    ax.axvline(0, color="0.6", lw=0.6, zorder=0)
+    reach = max(rho, *(np.abs(w_star) + np.sqrt(2 * level / mu.min()))) * 1.1
+    ax.set_xlim(-reach, reach)
+    ax.set_ylim(-reach, reach)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
+    ax.set_title(rf"$\|\mathbf{{w}}\|_{norm} \leq \rho$", fontsize=10)
+    return ax
+
+
+def draw_prior_posterior(theta, log_prior, log_likelihood, ax=None, symbol=r"\theta"):
+    r"""A prior, a likelihood and their posterior on a grid of one parameter.
+
+    Each is drawn as a density over the grid: ``exp`` of the log, normalised by the
+    trapezoidal rule so that it integrates to one over ``theta`` (the likelihood too,
+    so that the three share one scale). The posterior is
+    :math:`p(\theta \mid \mathcal{D}) \propto p(\mathcal{D} \mid \theta)\, p(\theta)`;
+    a vertical line marks its mode on the grid, the MAP estimate.
+
+    Parameters
+    ----------
+    theta : ndarray, shape (M,)
+        Increasing grid of parameter values, ``M >= 2``.
+    log_prior, log_likelihood : ndarray, shape (M,)
+        :math:`\log p(\theta)` and :math:`\log p(\mathcal{D} \mid \theta)` on the
+        grid, each up to an additive constant.
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure is made when None.
+    symbol : str
+        The parameter's symbol (LaTeX), for the labels.
+
+    Returns
+    -------
+    matplotlib Axes
+        With lines of gid "prior", "likelihood" and "posterior" (their y-data the
+        normalised densities) and a vertical line of gid "mode" at the posterior's
+        largest value on the grid.
+
+    Raises
+    ------
+    ValueError
+        If the arrays are not 1-d of one length ``M >= 2``, ``theta`` is not
+        increasing, or a log density is NaN or has no finite value.
+    """
+    theta = np.asarray(theta, dtype=float)
+    logs = {"log_prior": np.asarray(log_prior, dtype=float), "log_likelihood": np.asarray(log_likelihood, dtype=float)}
+    if theta.ndim != 1 or theta.size < 2 or np.any(np.diff(theta) <= 0):
+        raise ValueError(f"theta must be an increasing 1-d grid of at least 2 values; got shape {theta.shape}")
+    for name, values in logs.items():
+        if values.shape != theta.shape:
+            raise ValueError(f"{name} must have the shape of theta, {theta.shape}; got {values.shape}")
+        if np.isnan(values).any() or not np.isfinite(values).any():
+            raise ValueError(f"{name} must be finite somewhere on the grid and never NaN")
+
+    def density(log_p):
+        p = np.exp(log_p - log_p[np.isfinite(log_p)].max())   # largest value 1: no overflow
+        return p / np.trapezoid(p, theta)
+
+    prior, likelihood = density(logs["log_prior"]), density(logs["log_likelihood"])
+    posterior = density(logs["log_prior"] + logs["log_likelihood"])
+    ax = _new_axes(ax, (5.5, 3.5))
+    for values, gid, style, label in [
+            (prior, "prior", dict(color="C0", ls="--"), rf"prior $p({symbol})$"),
+            (likelihood, "likelihood", dict(color="0.45", ls=":"),
+             rf"likelihood $p(\mathcal{{D}} \mid {symbol})$ (normalised)"),
+            (posterior, "posterior", dict(color="C3", lw=2), rf"posterior $p({symbol} \mid \mathcal{{D}})$")]:
+        (line,) = ax.plot(theta, values, label=label, **style)
+        line.set_gid(gid)
+    mode = theta[np.argmax(posterior)]
+    line = ax.axvline(mode, color="C3", lw=0.8, ls="-.", label=rf"MAP: ${symbol} = {mode:.2f}$")
+    line.set_gid("mode")
+    ax.set_xlabel(rf"${symbol}$")
+    ax.set_ylabel("density")
+    ax.legend(fontsize=8)
     return ax

@@ -11,7 +11,8 @@ colour image. CIFAR-10 stores colour images *planar* (1024 red values, then
 ``layout="interleaved"`` for RGB triples.
 
 :func:`plot_graph` draws the computational graph of an :mod:`~mlp_from_scratch.autodiff`
-tensor.
+tensor; :func:`plot_decision_regions` the classes a fitted model predicts over a
+plane of two inputs.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import math
 import numpy as np
 import matplotlib.pyplot as plt
 
-__all__ = ["plot_history", "show_weight_images", "show_images", "plot_graph"]
+__all__ = ["plot_history", "show_weight_images", "show_images", "plot_graph", "plot_decision_regions"]
 
 _METRICS = {"loss": ("loss", "val_loss", "loss (mean loss + penalty)"),
             "accuracy": ("accuracy", "val_accuracy", "accuracy")}
@@ -310,4 +311,81 @@ def plot_graph(root, ax=None, width=0.8, height=0.5):
     ax.set_xlim(-0.6, n_columns - 0.4)
     ax.set_ylim(min(lane, -n_rows / 2) - 0.1, n_rows / 2)
     ax.set_axis_off()
+    return ax
+
+
+def plot_decision_regions(model, X, y=None, ax=None, resolution=200, margin=0.5):
+    """The class a fitted model predicts at every point of a plane of two inputs.
+
+    The plane is a ``resolution x resolution`` grid over the range of ``X`` widened by
+    ``margin``; each grid point is coloured by ``model.predict`` of it, and the
+    examples are drawn on top, coloured by their label ``y`` (or, without labels, by
+    the model's prediction). Any model with a ``predict`` method that maps an array of
+    shape ``(N, 2)`` to ``N`` integer classes will do: an :class:`~mlp_from_scratch.MLP`
+    with two inputs, an ``MLPClassifier``, or a scikit-learn classifier.
+
+    Parameters
+    ----------
+    model : object with ``predict``
+        Fitted on two input features.
+    X : ndarray, shape (N, 2)
+        The examples to draw; they also set the plotted range.
+    y : ndarray of int, shape (N,), optional
+        Their labels.
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure is made when None.
+    resolution : int
+        Grid points along each axis (at least 2).
+    margin : float
+        Added to both ends of each input's range, in the inputs' units.
+
+    Returns
+    -------
+    matplotlib Axes
+        The regions are an image with gid "regions", whose array holds the predicted
+        class of every grid point (row ``i`` is the ``i``-th value of the second input,
+        from the bottom); the examples are one scatter per class, gid "examples".
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not of shape ``(N, 2)``, ``y`` does not have ``N`` entries, the
+        model has no ``predict``, or ``resolution`` is below 2.
+    """
+    from matplotlib.colors import ListedColormap
+
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
+        raise ValueError(f"X must have shape (N, 2): one row per example, two inputs; got {X.shape}")
+    if y is not None and len(y) != len(X):
+        raise ValueError(f"X has {len(X)} examples but y has {len(y)} labels")
+    if not callable(getattr(model, "predict", None)):
+        raise ValueError(f"model must have a predict method; got {type(model).__name__}")
+    if int(resolution) != resolution or resolution < 2:
+        raise ValueError(f"resolution must be an integer of at least 2; got {resolution!r}")
+    resolution = int(resolution)
+    low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
+    x1 = np.linspace(low[0], high[0], resolution)
+    x2 = np.linspace(low[1], high[1], resolution)
+    grid1, grid2 = np.meshgrid(x1, x2)           # row i: the i-th value of x2
+    grid = np.column_stack([grid1.ravel(), grid2.ravel()])
+    regions = np.asarray(model.predict(grid)).reshape(resolution, resolution)
+    labels = np.asarray(y) if y is not None else np.asarray(model.predict(X))
+    n_classes = int(max(regions.max(), labels.max())) + 1
+    colours = [plt.get_cmap("tab10")(k % 10) for k in range(n_classes)]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4.5))
+    ax.imshow(regions, origin="lower", extent=(low[0], high[0], low[1], high[1]), aspect="auto",
+              cmap=ListedColormap(colours), vmin=-0.5, vmax=n_classes - 0.5, alpha=0.35,
+              interpolation="nearest", gid="regions")
+    markers = "osD^v<>ph*"
+    for k in range(n_classes):
+        mine = labels == k
+        if mine.any():
+            ax.scatter(X[mine, 0], X[mine, 1], s=18, color=colours[k], marker=markers[k % 10],
+                       edgecolor="0.15", linewidth=0.5, label=f"class {k}", gid="examples")
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[1], high[1])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
     return ax

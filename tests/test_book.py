@@ -306,6 +306,99 @@ def test_number_words_are_found(tmp_path):
                             "roughly 40", "about five", "five percent"])
 
 
+def test_prose_number_checker_reads_captions_and_alt_text(tmp_path):
+    """The options a reader sees: a code cell's ``mystnb`` caption and alt text, a
+    figure's ``:alt:`` and its caption; not the code, nor the other options."""
+    text = """\
+        ```{code-cell} ipython3
+        ---
+        mystnb:
+          figure:
+            caption: Accuracy 0.93 after {glue:text}`epochs` epochs, $\\eta = 0.5$, rising twenty times.
+            name: fig-a-0.75
+          image:
+            alt: A chart spanning about forty orders of magnitude.
+            width: 80.5%
+        tags: [hide-input]
+        ---
+        lr = 0.25
+        ```
+
+        ```{code-cell} ipython3
+        ---
+        mystnb:
+          figure:
+            caption: Two panels of three curves each, over ten classes; {glue:text}`share:.1%` of them rise.
+          image:
+            alt: "{glue:text}`page_alt`"
+        ---
+        x = 1.5
+        ```
+
+        ```{figure} _static/x.png
+        :alt: The loss falls to 0.41, by eight orders of magnitude.
+        :width: 60.5%
+        :name: fig-b
+
+        The caption says 97 % and fifteen.
+        ```
+        """
+    assert typed(tmp_path, text, {"number"}) == sorted(["0.93", "0.41", "97 %"])
+    assert typed(tmp_path, text, {"number-word"}) == sorted(
+        ["twenty times", "twenty", "about forty", "forty", "forty orders of magnitude",
+         "eight orders of magnitude", "fifteen"])
+    page = tmp_path / "page.md"
+    lines = {f.token: f.line for f in prose_numbers.typed_numbers(page)}
+    assert lines["0.93"] == 5 and lines["about forty"] == 8 and lines["0.41"] == 27 and lines["97 %"] == 31
+
+
+def test_number_words_in_summary_lists_captions_and_alt_text(tmp_path):
+    """In the places that state results in brief, number words above ten, fractions of
+    something and "halves" are results; the same words in ordinary prose, and the small
+    counts of ordinary prose anywhere, are not."""
+    found = typed(tmp_path, """\
+        # Page
+
+        Ordinary prose: fifteen runs, half of the weights, nine in ten images, it halves.
+
+        - a list outside a summary: fifteen runs, two thirds of them.
+
+        ## Summary
+
+        Two penalties, three runs and ten classes; a paragraph with fifteen is not a list.
+
+        - L1 zeroes two thirds of the weights, and nine in ten images are right.
+        - The gradient falls by fifteen orders; L2 halves the error over twelve epochs.
+        - Two penalties, three runs, ten classes, one hidden layer, seeds one to five.
+
+        ### Details inside the summary
+
+        - still the summary: a hundred steps.
+
+        ## Exercises
+
+        - fifteen again, after the summary: ordinary.
+
+        :::{figure} x.png
+        :alt: Two panels, three curves.
+        Twelve curves; the outputs show one half.
+        :::
+        """, {"number-word"})
+    assert found == sorted(["two thirds of", "nine in ten", "fifteen", "fifteen orders", "halves", "twelve",
+                            "hundred", "Twelve"])   # "fifteen orders": everywhere; "fifteen": a summary list
+
+
+def test_number_word_rules_pass_ordinary_prose(tmp_path):
+    prose = """\
+        Two panels, three curves, ten classes, one hidden layer of sixty-four units (no: 64),
+        a half-open interval, the first half, once or twice, one order of the terms, in the order of
+        the layers, the twentieth century, agreement within an order of magnitude.
+        """
+    assert typed(tmp_path, prose, {"number-word"}) == []
+    assert typed(tmp_path, "It is three orders of magnitude faster, over 2 decades.", {"number-word"}) == [
+        "2 decades", "three orders of magnitude"]
+
+
 # --------------------------------------------------------------------------- converter
 def chapter_md(tmp_path, body: str) -> Path:
     """A chapter notebook ``chapter.md`` in ``tmp_path``: the jupytext header, then ``body``."""
@@ -594,3 +687,32 @@ def test_site_assets_are_configured_and_exist():
     for key, name in (("html_css_files", "custom.css"), ("html_js_files", "mlpbook.js")):
         assert name in sphinx[key], key
         assert any((d / name).is_file() for d in static), name
+
+
+def test_alt_text_glue_roles_are_replaced_by_the_glued_values(tmp_path):
+    """tools/sphinx_ext/mlpbook.py: ``{glue:text}`name[:fmt]``` in an image's alt text
+    becomes the value myst-nb stored for the page; an unknown name fails the build."""
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from sphinx.errors import ExtensionError
+
+    from tools.sphinx_ext import mlpbook
+
+    (tmp_path / "part").mkdir()
+    (tmp_path / "part" / "page.glue.json").write_text(json.dumps({
+        "ratio": {"data": {"text/plain": "0.12345"}},
+        "alt": {"data": {"text/plain": "'Two panels; 3 points.'"}}}))
+    app = SimpleNamespace(env=SimpleNamespace(docname="part/page",
+                                              mystnb_config=SimpleNamespace(output_folder=str(tmp_path))))
+    doctree = nodes.document(None, None)
+    whole, inline, plain = (nodes.image(alt="{glue:text}`alt`"), nodes.image(alt="ratio {glue:text}`ratio:.1%` here"),
+                            nodes.image(alt="no role, 0.5"))
+    doctree += [whole, inline, plain]
+    mlpbook.glue_alt_text(app, doctree)
+    assert whole["alt"] == "Two panels; 3 points."
+    assert inline["alt"] == "ratio 12.3% here"
+    assert plain["alt"] == "no role, 0.5"
+    doctree += nodes.image(alt="{glue:text}`missing`")
+    with pytest.raises(ExtensionError, match="missing"):
+        mlpbook.glue_alt_text(app, doctree)

@@ -206,3 +206,122 @@ def test_dropout_flow_puts_one_mask_into_both_passes():
             assert x1 > x0
         elif arrow.get_gid() == "backward":
             assert x1 < x0
+
+
+# ----------------------------------------------------------------- L1 and L2 balls
+import io  # noqa: E402
+
+from scipy.optimize import minimize  # noqa: E402
+
+from mlp_from_scratch.diagrams import draw_norm_ball, draw_prior_posterior, norm_ball_minimum  # noqa: E402
+
+H_TILTED = np.array([[2.0, 0.6], [0.6, 1.0]])
+
+
+def loss(w, w_star, H):
+    d = np.asarray(w) - w_star
+    return 0.5 * d @ H @ d
+
+
+@pytest.mark.parametrize("norm", [1, 2])
+@pytest.mark.parametrize("w_star", [[2.0, 0.5], [-1.5, 2.5], [0.3, -2.0]])
+def test_norm_ball_minimum_agrees_with_a_general_constrained_solver(norm, w_star):
+    """SciPy's SLSQP, given only the loss and the constraint, finds the same point."""
+    w_star, rho = np.array(w_star), 1.0
+    w = norm_ball_minimum(w_star, H_TILTED, rho, norm)
+    assert np.linalg.norm(w, ord=norm) == pytest.approx(rho, abs=1e-9)   # on the boundary
+    constraint = {"type": "ineq", "fun": lambda v: rho - np.linalg.norm(v, ord=norm)}
+    best = min((minimize(loss, start, args=(w_star, H_TILTED), constraints=[constraint], method="SLSQP",
+                         options={"ftol": 1e-14, "maxiter": 500})
+                for start in ([0.1, 0.1], [-0.1, 0.2], [0.2, -0.1])), key=lambda r: r.fun)
+    assert loss(w, w_star, H_TILTED) <= best.fun + 1e-6   # SLSQP may overstep the corner slightly
+    np.testing.assert_allclose(w, best.x, atol=1e-4)
+
+
+def test_l1_minimum_sits_on_a_corner_with_an_exact_zero_and_l2_does_not():
+    # round loss, w* far along w_1: the L1 ball is touched at its corner (rho, 0)
+    w_star = np.array([3.0, 1.0])
+    w1 = norm_ball_minimum(w_star, np.eye(2), 1.0, 1)
+    assert w1[1] == 0.0 and w1[0] == 1.0
+    w2 = norm_ball_minimum(w_star, np.eye(2), 1.0, 2)
+    np.testing.assert_allclose(w2, w_star / np.linalg.norm(w_star))    # the radial projection
+    assert np.all(w2 != 0)
+
+
+def test_norm_ball_minimum_inside_the_ball_is_w_star():
+    np.testing.assert_array_equal(norm_ball_minimum([0.2, 0.1], H_TILTED, 1.0, 1), [0.2, 0.1])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(w_star=[1.0, 2.0, 3.0]), "shape"), (dict(H=np.eye(3)), "shape"),
+    (dict(H=np.array([[1.0, 2.0], [0.0, 1.0]])), "symmetric"), (dict(H=-np.eye(2)), "positive definite"),
+    (dict(radius=0.0), "radius"), (dict(norm=3), "norm"), (dict(w_star=[np.nan, 1.0]), "finite")])
+def test_norm_ball_minimum_rejects_bad_input(kwargs, match):
+    args = dict(w_star=[2.0, 1.0], H=np.eye(2), radius=1.0, norm=1) | kwargs
+    with pytest.raises(ValueError, match=match):
+        norm_ball_minimum(**args)
+
+
+@pytest.mark.parametrize("norm", [1, 2])
+def test_draw_norm_ball_draws_the_touching_contour_and_both_minimisers(norm):
+    w_star = np.array([2.0, 0.7])
+    ax = Figure().subplots()
+    assert draw_norm_ball(w_star, H_TILTED, 1.0, norm, ax=ax, n_contours=3) is ax
+    contours = by_gid(ax, "contour")
+    assert len(contours) == 3
+    w_min = norm_ball_minimum(w_star, H_TILTED, 1.0, norm)
+    (minimum,) = by_gid(ax, "minimum")
+    np.testing.assert_allclose([minimum.get_xdata()[0], minimum.get_ydata()[0]], w_min)
+    (star,) = by_gid(ax, "w-star")
+    np.testing.assert_allclose([star.get_xdata()[0], star.get_ydata()[0]], w_star)
+    # the first contour is the level set of the loss through the constrained minimiser
+    points = np.column_stack([contours[0].get_xdata(), contours[0].get_ydata()])
+    levels = [loss(p, w_star, H_TILTED) for p in points]
+    np.testing.assert_allclose(levels, loss(w_min, w_star, H_TILTED), rtol=1e-9)
+    # ... and never enters the ball: the minimiser is the lowest loss the ball reaches
+    assert np.min(np.linalg.norm(points, ord=norm, axis=1)) >= 1.0 - 1e-6
+    ax.figure.savefig(io.BytesIO(), format="png")    # the labels render (mathtext)
+    (ball,) = by_gid(ax, "ball")
+    corners = ball.get_xy() if norm == 1 else None
+    if norm == 1:
+        assert {tuple(np.round(c, 9)) for c in corners} >= {(1, 0), (0, 1), (-1, 0), (0, -1)}
+    else:
+        assert ball.get_radius() == 1.0
+
+
+# ----------------------------------------------------------------- prior and posterior
+def test_prior_posterior_draws_normalised_densities_and_the_product():
+    theta = np.linspace(-3, 3, 601)
+    log_prior = -theta ** 2 / 2                       # N(0, 1), unnormalised
+    log_likelihood = -(theta - 1.0) ** 2 / (2 * 0.5 ** 2) + 17.0  # any constant
+    ax = Figure().subplots()
+    assert draw_prior_posterior(theta, log_prior, log_likelihood, ax=ax, symbol="d") is ax
+    curves = {gid: by_gid(ax, gid)[0].get_ydata() for gid in ("prior", "likelihood", "posterior")}
+    for values in curves.values():
+        assert np.trapezoid(values, theta) == pytest.approx(1.0)
+    # the posterior of two Gaussians: precision 1 + 4, mean (0 * 1 + 1 * 4) / 5
+    expected = np.exp(-(theta - 0.8) ** 2 * 5 / 2) / np.sqrt(2 * np.pi / 5)
+    np.testing.assert_allclose(curves["posterior"], expected, atol=1e-6)
+    (mode,) = by_gid(ax, "mode")
+    assert mode.get_xdata()[0] == pytest.approx(0.8, abs=0.01)
+    ax.figure.savefig(io.BytesIO(), format="png")    # the labels render (mathtext)
+
+
+def test_prior_posterior_laplace_prior_can_put_the_mode_at_exactly_zero():
+    """A Laplace prior steeper than the likelihood's slope at 0 keeps the MAP at 0."""
+    theta = np.linspace(-2, 2, 401)                   # 0 is a grid point
+    ax = Figure().subplots()
+    draw_prior_posterior(theta, -np.abs(theta) / 0.1, -(theta - 0.3) ** 2 / 2, ax=ax)
+    (mode,) = by_gid(ax, "mode")
+    assert mode.get_xdata()[0] == 0.0
+
+
+@pytest.mark.parametrize("theta, prior, likelihood, match", [
+    (np.linspace(0, 1, 5), np.zeros(4), np.zeros(5), "log_prior"),
+    (np.linspace(0, 1, 5), np.zeros(5), np.full(5, np.nan), "log_likelihood"),
+    (np.linspace(0, 1, 5), np.full(5, -np.inf), np.zeros(5), "log_prior"),
+    (np.linspace(1, 0, 5), np.zeros(5), np.zeros(5), "increasing"),
+    (np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((2, 2)), "increasing")])
+def test_prior_posterior_rejects_bad_input(theta, prior, likelihood, match):
+    with pytest.raises(ValueError, match=match):
+        draw_prior_posterior(theta, prior, likelihood, ax=Figure().subplots())

@@ -164,3 +164,59 @@ def test_plot_graph_labels_constants_and_rejects_arrays():
     assert {t.get_text() for t in ax.texts} == {"w\n(2)", "0.5\nscalar", "mul\n(2)", "sum\nscalar"}
     with pytest.raises(ValueError, match="Tensor"):
         plot_graph(np.ones(3))
+
+
+# ----------------------------------------------------------------- decision regions
+from mlp_from_scratch.plotting import plot_decision_regions  # noqa: E402
+
+
+class HalfPlanes:
+    """A fixed classifier: class 1 right of x_1 = 0, class 2 above x_2 = 1, else 0."""
+
+    def predict(self, X):
+        X = np.asarray(X)
+        return np.where(X[:, 1] > 1, 2, np.where(X[:, 0] > 0, 1, 0))
+
+
+def test_decision_regions_colour_each_grid_point_by_the_prediction():
+    X = np.array([[-2.0, -1.0], [2.0, 0.0], [0.5, 3.0]])
+    y = np.array([0, 1, 2])
+    ax = Figure().subplots()
+    assert plot_decision_regions(HalfPlanes(), X, y, ax=ax, resolution=50, margin=0.5) is ax
+    (image,) = [im for im in ax.images if im.get_gid() == "regions"]
+    regions = np.asarray(image.get_array())
+    assert regions.shape == (50, 50)
+    x1, x2 = np.linspace(-2.5, 2.5, 50), np.linspace(-1.5, 3.5, 50)
+    for i in (0, 17, 30, 49):             # row i: the i-th value of x_2, from the bottom
+        for j in (0, 24, 25, 49):
+            assert regions[i, j] == HalfPlanes().predict([[x1[j], x2[i]]])[0]
+    assert image.get_extent() == [-2.5, 2.5, -1.5, 3.5]
+    scatters = [c for c in ax.collections if c.get_gid() == "examples"]
+    assert len(scatters) == 3
+    np.testing.assert_array_equal(np.concatenate([s.get_offsets() for s in scatters]), X)
+
+
+def test_decision_regions_of_a_fitted_mlp():
+    from mlp_from_scratch import MLP
+
+    rng = np.random.default_rng(0)
+    X = np.concatenate([rng.normal(-2, 0.5, (20, 2)), rng.normal(2, 0.5, (20, 2))])
+    y = np.repeat([0, 1], 20)
+    net = MLP([2, 2], output="softmax", seed=0)
+    net.fit(X, y, epochs=20, learning_rate=0.5, batch_size=10)
+    ax = Figure().subplots()
+    plot_decision_regions(net, X, ax=ax, resolution=20)
+    regions = np.asarray(ax.images[0].get_array())
+    assert regions[0, 0] == 0 and regions[-1, -1] == 1     # bottom left, top right
+    import io
+    ax.figure.savefig(io.BytesIO(), format="png")          # the labels render (mathtext)
+
+
+@pytest.mark.parametrize("X, y, model, resolution, match", [
+    (np.zeros((3, 3)), None, HalfPlanes(), 10, "shape"),
+    (np.zeros((3, 2)), np.zeros(2), HalfPlanes(), 10, "labels"),
+    (np.zeros((3, 2)), None, object(), 10, "predict"),
+    (np.zeros((3, 2)), None, HalfPlanes(), 1, "resolution")])
+def test_decision_regions_reject_bad_input(X, y, model, resolution, match):
+    with pytest.raises(ValueError, match=match):
+        plot_decision_regions(model, X, y, ax=Figure().subplots(), resolution=resolution)

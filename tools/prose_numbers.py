@@ -6,9 +6,11 @@ Every number the text states about a result must be computed and glued
 tool reads the pages through the book's MyST reader (``tools.myst``: markdown-it-py
 and myst-parser tokens) and looks at their prose: the text of paragraphs, headings,
 lists, tables, admonitions, exercises and their solutions (``{solution}`` directives
-and the text between ``{solution-start}`` and ``{solution-end}``), directive titles
-and HTML blocks; not at code, code cells, roles (``{glue:text}``, ``{eq}``, ...),
-directive options, link targets or substitutions. It reports, as ``number``:
+and the text between ``{solution-start}`` and ``{solution-end}``), directive titles,
+HTML blocks, and the directive options a reader sees: a figure's ``:alt:`` and a code
+cell's ``caption:`` and ``alt:`` (its ``mystnb:`` YAML); not at code, code cells, roles
+(``{glue:text}``, ``{eq}``, ...), other directive options, link targets or
+substitutions. It reports, as ``number``:
 
 - a decimal (``0.97``, ``.5``), a percentage (``97 %``), scientific notation (``1e-3``);
 - an integer of three or more digits, or written with a thousands separator
@@ -18,7 +20,13 @@ directive options, link targets or substitutions. It reports, as ``number``:
 
 and, as ``number-word``, the phrases of :data:`NUMBER_WORDS` that state a measured
 ratio or count in words or hedge a number ("twenty times", "twice as fast",
-"a little under $710$"). ``ENFORCED`` says which kinds make the check fail; the
+"a little under $710$", "eight orders of magnitude"). Where a page states its results
+in brief, its *result places* (captions, alt text, and the bullet lists of a
+"Summary", "In short" or "Key points" section: :data:`SUMMARY_HEADING`), the stricter
+:data:`RESULT_PLACE_WORDS` apply too: number words above ten ("fifteen", "forty"),
+fractions of something in words ("two thirds of", "nine in ten") and "doubles"/"halves", which there
+state a result, while the small counts of ordinary prose ("two panels", "three runs",
+"ten classes") still pass. ``ENFORCED`` says which kinds make the check fail; the
 others are listed (``--all``) until the pages are clean of them.
 
 Small integers (layer sizes, "8×8", "10 classes", "seeds 1 to 5") pass. So do section
@@ -83,6 +91,28 @@ NUMBER_WORDS = [
      "N-fold"),
     (re.compile(rf"\b{_HEDGE}\s+(?:\d[\d,.]*\d|\d|{_WORD})\b", re.I), "hedged number"),
     (re.compile(rf"(?<![\w-]){_WORD}\s+per\s?cent\b", re.I), "N per cent"),
+    # "eight orders of magnitude", "five decades" (not "within an order of magnitude", a hedge)
+    (re.compile(rf"(?<![\w-]){_WORD}\s+(?:orders\s+of\s+magnitude|orders\b|decades\b)", re.I),
+     "N orders of magnitude"),
+]
+# Where a page sums its results up: sections with these headings (their bullet lists),
+# and the captions and alt text of its figures.
+SUMMARY_HEADING = re.compile(r"^(?:summary|in short|in brief|key points|takeaways|recap)\b", re.I)
+_BIG_WORD = (r"(?:eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|"
+             r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundreds?|thousands?|millions?|billions?|"
+             r"dozens?)")
+_SMALL_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|a)"
+_FRACTION = r"(?:half|thirds?|quarters?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?|hundredths?)"
+# Number words that state a result when a caption, an alt text or a summary bullet uses
+# them; in ordinary prose they pass ("in the twentieth century", "a half-open interval").
+RESULT_PLACE_WORDS = [
+    (re.compile(rf"(?<![\w-]){_BIG_WORD}(?:[- ]{_SMALL_WORD})?\b", re.I), "number word above ten"),
+    # "two thirds of the weights", "half the runs" (not "outputs show one half": a fact)
+    (re.compile(rf"(?<![\w-])(?:{_SMALL_WORD}[- ])?{_FRACTION}\s+(?:of|the)\b", re.I), "fraction in words"),
+    (re.compile(rf"(?<![\w-]){_SMALL_WORD}\s+(?:in|out of)\s+(?:{_SMALL_WORD}|{_BIG_WORD})\b", re.I),
+     "N in M"),
+    (re.compile(r"\b(?:doubles|doubled|doubling|halves|halved|halving|triples|tripled)\b", re.I),
+     "doubles/halves"),
 ]
 # Directive bodies that are not prose of the page.
 SKIPPED_DIRECTIVES = myst.VERBATIM
@@ -108,26 +138,70 @@ def allowed_numbers() -> list[tuple[str, list[str]]]:
     return out
 
 
-def prose_and_math(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, str]]]:
-    """The page's prose, its math, and its prose with plain-number math written out
-    (``a little under $710$``), each as ``(0-based first line, text)`` pieces."""
-    prose, math, spoken = [], [], []
+def option_texts(directive) -> list[tuple[str, str]]:
+    """``(key, text)`` of the options of a directive that a reader sees: a figure's or
+    image's ``:alt:``, and a code cell's ``mystnb: figure: caption`` and ``image: alt``."""
+    out = []
+    opts = directive.options if isinstance(directive.options, dict) else {}
+    if directive.name in ("figure", "image") and opts.get("alt"):
+        out.append(("alt", str(opts["alt"])))
+    nb = opts.get("mystnb") if directive.name == "code-cell" else None
+    if isinstance(nb, dict):
+        for group, key in (("figure", "caption"), ("image", "alt")):
+            section = nb.get(group)
+            if isinstance(section, dict) and section.get(key):
+                out.append((key, str(section[key])))
+    return out
+
+
+def _shifted(pieces, line):
+    return [(line + at, text) for at, text in pieces]
+
+
+def pieces(text: str) -> dict[str, list[tuple[int, str]]]:
+    """The page's ``prose``, its ``math``, its prose with plain-number math written out
+    (``spoken``: ``a little under $710$``), and the spoken text of its result places
+    (``places``: captions, alt text, summary bullets), each as a list of
+    ``(0-based first line, text)``."""
+    out = {"prose": [], "math": [], "spoken": [], "places": []}
     lines = text.split("\n")
+    summary_level = None       # heading level of the summary section we are in
+    pending_heading = None     # level of a heading whose text comes next
+    list_end = -1              # one past the last line of the lists seen so far
     for block in myst.walk(text):
         if SKIPPED_DIRECTIVES & set(block.parents):
             continue
         token, d = block.token, block.directive
+        in_figure = bool({"figure", "image"} & set(block.parents))
+        if block.type == "heading_open":
+            pending_heading = int(token.tag[1])
+            if summary_level is not None and pending_heading <= summary_level:
+                summary_level = None
+        elif block.type in ("bullet_list_open", "ordered_list_open"):
+            list_end = max(list_end, block.end)     # closing tokens carry no lines
         if d is not None:
             if d.name == "math":
-                math.append((d.body_start, "\n".join(d.body)))
+                out["math"].append((d.body_start, "\n".join(d.body)))
             elif d.name not in SKIPPED_DIRECTIVES and d.arg:
-                prose.append((block.start, d.arg))
-                spoken.append((block.start, d.arg))
+                out["prose"].append((block.start, d.arg))
+                out["spoken"].append((block.start, d.arg))
+            for key, value in option_texts(d):
+                # the line of the option's key, or the directive's first line
+                at = next((k for k in range(block.start, min(block.end, len(lines)))
+                           if re.match(rf"\s*:?{key}:", lines[k])), block.start)
+                inner = pieces(value)
+                for kind in ("prose", "math", "spoken"):
+                    out[kind] += _shifted([(0, t) for _, t in inner[kind]], at)
+                out["places"] += _shifted([(0, t) for _, t in inner["spoken"]], at)
         elif block.type in MATH_TOKENS:
-            math.append((block.start, "\n".join(lines[block.start:block.end])))
+            out["math"].append((block.start, "\n".join(lines[block.start:block.end])))
         elif block.type == "html_block":
-            prose.append((block.start, re.sub(r"<[^>\n]+>", " ", token.content)))
+            out["prose"].append((block.start, re.sub(r"<[^>\n]+>", " ", token.content)))
         elif block.type == "inline":
+            if pending_heading is not None:
+                if SUMMARY_HEADING.search(token.content.strip()):
+                    summary_level = pending_heading
+                pending_heading = None
             words, said, current = [], [], block.start
             for line, child in myst.inline_lines(block):
                 if line > current:                   # keep the page's line breaks
@@ -139,14 +213,23 @@ def prose_and_math(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, st
                     piece = child.content if child.type == "text" else "".join(c.content for c in child.children)
                     words.append(piece), said.append(piece)
                 elif child.type in MATH_TOKENS or (child.type == "myst_role" and child.meta.get("name") == "math"):
-                    math.append((line, child.content))
+                    out["math"].append((line, child.content))
                     plain = re.fullmatch(r"\s*(\d[\d,.]*)\s*", child.content)
                     words.append(" "), said.append(plain.group(1) if plain else " \u27e8math\u27e9 ")
                 else:                            # code, roles, HTML, substitutions
                     words.append(" "), said.append(" \u27e8x\u27e9 ")
-            prose.append((block.start, "".join(words)))
-            spoken.append((block.start, "".join(said)))
-    return prose, math, spoken
+            out["prose"].append((block.start, "".join(words)))
+            out["spoken"].append((block.start, "".join(said)))
+            if in_figure or (summary_level is not None and block.start < list_end):
+                out["places"].append((block.start, "".join(said)))
+    return out
+
+
+def prose_and_math(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, str]]]:
+    """The page's prose, its math, and its prose with plain-number math written out
+    (``a little under $710$``), each as ``(0-based first line, text)`` pieces."""
+    found = pieces(text)
+    return found["prose"], found["math"], found["spoken"]
 
 
 def result_like(match: re.Match) -> bool:
@@ -169,7 +252,8 @@ def typed_numbers(path: Path, kinds=ENFORCED) -> list[Finding]:
     for m in re.finditer(r"^%\s*allow-numbers:\s*([^#\n]*)", text, re.M):
         allowed += m.group(1).split()
     page = text.split("\n")
-    prose, math, spoken = prose_and_math(text)
+    found_pieces = pieces(text)
+    prose, math, spoken, places = (found_pieces[k] for k in ("prose", "math", "spoken", "places"))
 
     def context(line, prefix=""):
         return prefix + page[line].strip()[:120 - len(prefix)]
@@ -187,12 +271,14 @@ def typed_numbers(path: Path, kinds=ENFORCED) -> list[Finding]:
             if m.group(0) not in allowed:
                 at = line + piece.count("\n", 0, m.start())
                 found.append(Finding(at + 1, m.group(0), context(at, "(in math) "), "math"))
-    for line, piece in spoken if "number-word" in kinds else []:
-        for pattern, _ in NUMBER_WORDS:
-            for m in pattern.finditer(piece):
-                if not any(word in allowed for word in m.group(0).split()):
-                    at = line + piece.count("\n", 0, m.start())
-                    found.append(Finding(at + 1, " ".join(m.group(0).split()), context(at), "number-word"))
+    words = [(spoken, NUMBER_WORDS), (places, RESULT_PLACE_WORDS)] if "number-word" in kinds else []
+    for where, patterns in words:
+        for line, piece in where:
+            for pattern, _ in patterns:
+                for m in pattern.finditer(piece):
+                    if not any(word in allowed for word in re.split(r"[\s-]+", m.group(0))):
+                        at = line + piece.count("\n", 0, m.start())
+                        found.append(Finding(at + 1, " ".join(m.group(0).split()), context(at), "number-word"))
     return sorted(set(found))
 
 

@@ -35,6 +35,10 @@ It keeps one source of truth for the facts the site shows, and serves MathJax lo
   ``mlp_from_scratch/`` and of the build pins (myst-nb executes what it lacks), so
   that a change of the package re-executes every chapter. Without either, _config.yml's
   ``force``: myst-nb runs every chapter itself, one after the other.
+- alt text from the data: in a code cell's ``mystnb: image: alt:``, the glue role
+  ``{glue:text}`name``` (with an optional format, ``{glue:text}`name:.2f```) is replaced
+  by the glued value (``glue_alt_text``), so that alt text can state computed numbers and
+  be composed in code; an unknown name fails the build.
 - progress bars off in the built pages (``MLP_FROM_SCRATCH_PROGRESS=0``).
 - accessibility fixes of the HTML of the theme and its extensions, for the browser
   test (tools/check_site.py, axe-core): templates of the search button, theme switch
@@ -439,6 +443,43 @@ def check_not_executed(app, doctree):
             "notebook that matches what myst-nb read (tools/execute_chapters.py fills it)")
 
 
+GLUE_IN_ALT = re.compile(r"\{glue(?::text)?\}`(?P<key>[^`:]+)(?::(?P<spec>[^`]*))?`")
+
+
+def glue_alt_text(app, doctree):
+    """Replace ``{glue:text}`name[:format]``` in the alt text of images by the glued value.
+
+    myst-nb copies a code cell's ``mystnb: image: alt:`` into the image verbatim; its
+    glue roles work in the prose and in captions, not there. The values are read from
+    the ``.glue.json`` myst-nb wrote next to the executed notebook, and formatted as
+    the ``{glue:text}`` role does: ``format(value, spec)``, or the value itself.
+    """
+    images = [node for node in doctree.findall(nodes.image) if GLUE_IN_ALT.search(node.get("alt", ""))]
+    if not images:
+        return
+    import ast
+    import json
+
+    config = getattr(app.env, "mystnb_config", None)
+    path = Path(config.output_folder if config else "").joinpath(*app.env.docname.split("/"))
+    path = path.with_name(path.name + ".glue.json")
+    glued = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def value(match):
+        key, spec = match.group("key").strip(), match.group("spec")
+        if key not in glued:
+            raise ExtensionError(f"{app.env.docname}: alt text glues {key!r}, which the page never glued")
+        text = glued[key]["data"].get("text/plain", "")
+        try:
+            data = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            data = text
+        return format(data, spec) if spec else str(data)
+
+    for node in images:
+        node["alt"] = GLUE_IN_ALT.sub(value, node["alt"])
+
+
 def on_builder_inited(app):
     if app.builder.format == "html" and not (MATHJAX_SRC / "tex-mml-chtml.js").exists():
         raise ExtensionError(
@@ -512,6 +553,7 @@ def setup(app):
     app.connect("builder-inited", on_builder_inited_latex, priority=900)
     app.connect("build-finished", on_build_finished)
     app.connect("doctree-read", check_not_executed)
+    app.connect("doctree-read", glue_alt_text)
     app.connect("html-page-context", on_html_page_context)
     # after sphinx-book-theme's header buttons (priority 501)
     app.connect("html-page-context", add_pdf_header_button, priority=600)
