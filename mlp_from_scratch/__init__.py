@@ -7,12 +7,12 @@
 from ._version import __version__
 from .network import MLP
 from .optimizers import SGD, Adam, AdamW, Momentum, Nesterov, RMSProp
-from .schedules import Constant, LossRatio, StepDecay
+from .schedules import Constant, Cosine, LossRatio, StepDecay, Warmup
 from .training import EarlyStopping, History, TrainingDivergedError, train
 
 __all__ = ["__version__", "MLP", "train", "History", "TrainingDivergedError", "EarlyStopping",
            "SGD", "Momentum", "Nesterov", "RMSProp", "Adam", "AdamW",
-           "Constant", "StepDecay", "LossRatio", "MLPClassifier"]
+           "Constant", "StepDecay", "Cosine", "Warmup", "LossRatio", "MLPClassifier"]
 
 
 def __getattr__(name):

@@ -61,11 +61,12 @@ class Activations(list):
 
 def _init_std(init, activation, n_in, n_out):
     """Standard deviation of the Gaussian initial weights of one layer."""
-    if init == "auto":
+    if init == "auto":  # also Glorot for sigmoid units, whose scale the book does not derive
         init = "he" if activation == "relu" else "glorot"
     if init == "he":  # keeps the variance of relu pre-activations constant across layers
         return math.sqrt(2.0 / n_in)
-    if init == "glorot":  # balances forward and backward variance for tanh/sigmoid units
+    if init == "glorot":  # balances forward and backward variance for tanh units near z = 0;
+        # for sigmoid units (slope <= 1/4) it gives backward gains <= 1/16 at equal widths
         return math.sqrt(2.0 / (n_in + n_out))
     if isinstance(init, numbers.Real) and not isinstance(init, bool) and init > 0:
         return float(init)
@@ -98,7 +99,10 @@ class MLP:
         the network creates has this dtype.
     init : "auto", "he", "glorot" or float
         Initial weights N(0, std^2): He for relu, Glorot otherwise ("auto"), or a
-        given standard deviation. Biases start at zero.
+        given standard deviation. Biases start at zero. Glorot's scale is derived
+        for tanh units; "auto" uses it for sigmoid units too, where it keeps the
+        units unsaturated but makes the deltas shrink with depth (the book's
+        initialisation chapter): it suits shallow sigmoid networks, not deep ones.
     dropout : float or sequence of float, each in [0, 1)
         Dropout rate p of the hidden layers (the probability of *dropping* a
         unit): one rate for every hidden layer or one per hidden layer. Inverted

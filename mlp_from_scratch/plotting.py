@@ -12,7 +12,9 @@ colour image. CIFAR-10 stores colour images *planar* (1024 red values, then
 
 :func:`plot_graph` draws the computational graph of an :mod:`~mlp_from_scratch.autodiff`
 tensor; :func:`plot_decision_regions` the classes a fitted model predicts over a
-plane of two inputs.
+plane of two inputs; :func:`plot_layer_histograms` the distribution of a quantity
+(activations, deltas) in every layer, and :func:`plot_trajectories` the paths of
+optimisers on the contours of a function of two parameters.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import math
 import numpy as np
 import matplotlib.pyplot as plt
 
-__all__ = ["plot_history", "show_weight_images", "show_images", "plot_graph", "plot_decision_regions"]
+__all__ = ["plot_history", "show_weight_images", "show_images", "plot_graph", "plot_decision_regions",
+           "plot_layer_histograms", "plot_trajectories"]
 
 _METRICS = {"loss": ("loss", "val_loss", "loss (mean loss + penalty)"),
             "accuracy": ("accuracy", "val_accuracy", "accuracy")}
@@ -388,4 +391,137 @@ def plot_decision_regions(model, X, y=None, ax=None, resolution=200, margin=0.5)
     ax.set_ylim(low[1], high[1])
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
+    return ax
+
+
+def plot_layer_histograms(values, ax=None, bins=40, value_range=None, log_abs=False, first_layer=1,
+                          color="C0", height=0.85):
+    """Histograms of one quantity per layer, stacked one above the other (a ridge plot).
+
+    Layer ``first_layer`` is at the bottom, the next one above it, and so on; each
+    histogram is scaled so that its tallest bin has ``height`` (in units of the gap
+    between layers), so the picture shows the *shape and position* of each layer's
+    distribution, not how many values it has. With ``log_abs=True`` the histogram is
+    that of log10|x|: the natural axis for deltas that shrink or grow by orders of
+    magnitude from layer to layer. Exact zeros (a ReLU's inactive units) have no
+    logarithm and are left out.
+
+    Parameters
+    ----------
+    values : sequence of array_like
+        One array per layer, any shape (flattened), e.g. the activations a^l of
+        a batch, or the deltas delta^l.
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure is made when None.
+    bins : int
+        Number of bins, shared by all layers.
+    value_range : (float, float), optional
+        Range of the bins (of log10|x| if ``log_abs``); default: from the smallest
+        to the largest value over all layers.
+    log_abs : bool
+        Histogram log10|x| instead of x.
+    first_layer : int
+        Number of the first layer, for the tick labels.
+
+    Returns
+    -------
+    matplotlib Axes
+        One filled patch per layer (gid "layer-histogram"), in layer order; the
+        y tick labels are the layer numbers.
+    """
+    arrays = [np.asarray(v, dtype=np.float64).ravel() for v in values]
+    if not arrays:
+        raise ValueError("values must hold one array per layer; got none")
+    for l, x in enumerate(arrays, start=first_layer):
+        if not np.all(np.isfinite(x)):
+            raise ValueError(f"the values of layer {l} must be finite")
+        if log_abs:
+            arrays[l - first_layer] = np.log10(np.abs(x[x != 0]))
+        if arrays[l - first_layer].size == 0:
+            raise ValueError(f"layer {l} has no values to show" + (" (all are zero)" if log_abs else ""))
+    if value_range is None:
+        value_range = (min(x.min() for x in arrays), max(x.max() for x in arrays))
+        if value_range[0] == value_range[1]:
+            value_range = (value_range[0] - 0.5, value_range[1] + 0.5)
+    edges = np.linspace(*value_range, bins + 1)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4, 0.45 * len(arrays) + 1))
+    for i, x in enumerate(arrays):
+        counts, _ = np.histogram(np.clip(x, edges[0], edges[-1]), bins=edges)
+        top = height * counts / counts.max()
+        xs = np.repeat(edges, 2)[1:-1]
+        ys = i + np.repeat(top, 2)
+        ax.fill_between(xs, i, ys, color=color, alpha=0.6, lw=0, gid="layer-histogram", zorder=2 * (len(arrays) - i))
+        ax.plot(xs, ys, color=color, lw=0.8, zorder=2 * (len(arrays) - i) + 1)
+    ax.set_yticks(range(len(arrays)), [str(l) for l in range(first_layer, first_layer + len(arrays))])
+    ax.set_ylim(-0.15, len(arrays) - 1 + height + 0.15)
+    ax.set_xlim(*value_range)
+    ax.set_xlabel("$\\log_{10} |x|$" if log_abs else "value")
+    ax.set_ylabel("layer")
+    return ax
+
+
+def plot_trajectories(J, paths, ax=None, xlim=None, ylim=None, levels=12, markers=True):
+    """Paths of optimisers over the contour lines of a function of two parameters.
+
+    Parameters
+    ----------
+    J : callable
+        ``J(w1, w2)``, evaluated on a grid: arrays of equal shape in, an array of
+        that shape out (e.g. a quadratic written with NumPy operations).
+    paths : dict of str to array_like of shape (T + 1, 2)
+        For each label, the points w_0, ..., w_T an optimiser visited.
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure is made when None.
+    xlim, ylim : (float, float), optional
+        The window; default: the paths' extent with a margin.
+    levels : int or sequence of float
+        Contour levels: a number of levels spaced evenly in log(J - min J) over
+        the window (the right spacing for a bowl), or the levels themselves.
+    markers : bool
+        Mark every point of a path.
+
+    Returns
+    -------
+    matplotlib Axes
+        One line per path, in the order of ``paths``, labelled with its key; a start
+        marker (gid "trajectory-start") at the common start if the paths share it.
+    """
+    if not paths:
+        raise ValueError("paths must hold at least one path")
+    arrays = {}
+    for label, path in paths.items():
+        path = np.asarray(path, dtype=np.float64)
+        if path.ndim != 2 or path.shape[1] != 2 or len(path) < 1:
+            raise ValueError(f"the path {label!r} must have shape (T + 1, 2); got {path.shape}")
+        if not np.all(np.isfinite(path)):
+            raise ValueError(f"the path {label!r} must be finite")
+        arrays[label] = path
+    points = np.vstack(list(arrays.values()))
+    if xlim is None or ylim is None:
+        low, high = points.min(axis=0), points.max(axis=0)
+        margin = 0.1 * np.maximum(high - low, 1e-12)
+        xlim = xlim or (low[0] - margin[0], high[0] + margin[0])
+        ylim = ylim or (low[1] - margin[1], high[1] + margin[1])
+    g1, g2 = np.meshgrid(np.linspace(*xlim, 200), np.linspace(*ylim, 200))
+    values = np.asarray(J(g1, g2), dtype=np.float64)
+    if values.shape != g1.shape:
+        raise ValueError(f"J(w1, w2) must return an array of the grid's shape {g1.shape}; got {values.shape}")
+    if np.ndim(levels) == 0:
+        low = values.min()
+        span = values - low
+        positive = span[span > 0]
+        levels = low + np.geomspace(np.quantile(positive, 0.002), positive.max(), int(levels))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 4))
+    ax.contour(g1, g2, values, levels=levels, colors="0.75", linewidths=0.8)
+    for i, (label, path) in enumerate(arrays.items()):
+        ax.plot(path[:, 0], path[:, 1], "-o" if markers else "-", ms=2.5, lw=1.3, color=f"C{i}", label=label)
+    starts = np.array([p[0] for p in arrays.values()])
+    if np.all(starts == starts[0]):
+        ax.plot(*starts[0], "k*", ms=9, gid="trajectory-start", label="_start")
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("$w_1$")
+    ax.set_ylabel("$w_2$")
     return ax

@@ -7,11 +7,14 @@ per-step rules (the loss-ratio rule) fit the same small interface.
 
 from __future__ import annotations
 
+import math
+import numbers
+
 import numpy as np
 
 from .validation import check_positive
 
-__all__ = ["Schedule", "Constant", "StepDecay", "LossRatio", "as_schedule"]
+__all__ = ["Schedule", "Constant", "StepDecay", "Cosine", "Warmup", "LossRatio", "as_schedule"]
 
 
 class Schedule:
@@ -59,6 +62,70 @@ class StepDecay(Schedule):
 
     def epoch_rate(self, epoch):
         self.rate = self.initial_rate * self.factor ** (epoch // self.every)
+        return self.rate
+
+
+class Cosine(Schedule):
+    """Cosine annealing from the initial rate eta_0 down to ``min_rate`` over ``epochs`` epochs.
+
+    eta_e = min_rate + (eta_0 - min_rate) * (1 + cos(pi * e / epochs)) / 2 for epoch
+    e = 0..epochs, and ``min_rate`` after that (Loshchilov and Hutter's SGDR without
+    restarts; PyTorch's ``CosineAnnealingLR`` stepped once per epoch, up to e = epochs).
+    Pass ``epochs`` equal to the number of epochs of ``fit`` to end near ``min_rate``.
+    """
+
+    def __init__(self, epochs, min_rate=0.0):
+        check_positive("epochs", epochs, integer=True)
+        if not (isinstance(min_rate, numbers.Real) and not isinstance(min_rate, bool)
+                and np.isfinite(min_rate) and min_rate >= 0):
+            raise ValueError(f"min_rate must be a number >= 0; got {min_rate!r}")
+        self.epochs = epochs
+        self.min_rate = float(min_rate)
+
+    def start(self, learning_rate):
+        super().start(learning_rate)
+        if self.min_rate > self.initial_rate:
+            raise ValueError(f"min_rate ({self.min_rate}) must not exceed the learning rate ({learning_rate})")
+
+    def epoch_rate(self, epoch):
+        e = min(epoch, self.epochs)
+        self.rate = self.min_rate + (self.initial_rate - self.min_rate) * (1 + math.cos(math.pi * e / self.epochs)) / 2
+        return self.rate
+
+
+class Warmup(Schedule):
+    """Linear warm-up over the first ``epochs`` epochs, then another schedule.
+
+    During epoch e < ``epochs`` the rate is eta_0 * (f + (1 - f) * e / epochs) with the
+    ``start_factor`` f, rising in equal steps from f * eta_0 towards eta_0 (PyTorch's
+    ``LinearLR``, stepped once per epoch). From epoch ``epochs`` on, ``then`` takes over
+    as if training started there: its epoch 0 is the first epoch after the warm-up.
+    ``then=None`` keeps eta_0 constant. A large initial rate is what warm-up is for: the
+    first steps, from random weights, are taken at a fraction of it.
+    """
+
+    def __init__(self, epochs, start_factor=0.1, then=None):
+        check_positive("epochs", epochs, integer=True)
+        check_positive("start_factor", start_factor)
+        if start_factor > 1:
+            raise ValueError(f"start_factor must be in (0, 1]; got {start_factor!r}")
+        if then is not None and not isinstance(then, Schedule):
+            raise ValueError(f"then must be None or a Schedule; got {then!r}")
+        if getattr(then, "needs_step_loss", False):
+            raise ValueError("then must be a per-epoch schedule (not LossRatio)")
+        self.epochs = epochs
+        self.start_factor = float(start_factor)
+        self.then = Schedule() if then is None else then
+
+    def start(self, learning_rate):
+        super().start(learning_rate)
+        self.then.start(learning_rate)
+
+    def epoch_rate(self, epoch):
+        if epoch < self.epochs:
+            self.rate = self.initial_rate * (self.start_factor + (1 - self.start_factor) * epoch / self.epochs)
+        else:
+            self.rate = self.then.epoch_rate(epoch - self.epochs)
         return self.rate
 
 
@@ -111,6 +178,6 @@ def as_schedule(lr_schedule):
     if callable(lr_schedule):
         return _EpochFunction(lr_schedule)
     raise ValueError(
-        "lr_schedule must be None, a Schedule (Constant, StepDecay, LossRatio) "
+        "lr_schedule must be None, a Schedule (Constant, StepDecay, Cosine, Warmup, LossRatio) "
         f"or a function epoch -> learning rate; got {lr_schedule!r}"
     )

@@ -10,7 +10,8 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 
 from mlp_from_scratch import History  # noqa: E402
-from mlp_from_scratch.plotting import plot_history, show_images, show_weight_images  # noqa: E402
+from mlp_from_scratch.plotting import (plot_history, plot_layer_histograms, plot_trajectories,  # noqa: E402
+                                      show_images, show_weight_images)
 
 
 @pytest.fixture
@@ -220,3 +221,76 @@ def test_decision_regions_of_a_fitted_mlp():
 def test_decision_regions_reject_bad_input(X, y, model, resolution, match):
     with pytest.raises(ValueError, match=match):
         plot_decision_regions(model, X, y, ax=Figure().subplots(), resolution=resolution)
+
+
+def _filled_tops(ax):
+    """The upper edge of each filled histogram, as (x, y) arrays, in layer order."""
+    patches = [c for c in ax.collections if c.get_gid() == "layer-histogram"]
+    tops = []
+    for patch in patches:
+        vertices = patch.get_paths()[0].vertices
+        tops.append(vertices)
+    return patches, tops
+
+
+def test_layer_histograms_one_ridge_per_layer_at_its_height():
+    rng = np.random.default_rng(0)
+    values = [rng.normal(0, 1, 500), rng.normal(3, 1, 500), 5 * np.ones(10)]
+    ax = Figure().subplots()
+    assert plot_layer_histograms(values, ax=ax, bins=20, value_range=(-5, 6), first_layer=2) is ax
+    patches, tops = _filled_tops(ax)
+    assert len(patches) == 3
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["2", "3", "4"]
+    for i, vertices in enumerate(tops):
+        assert vertices[:, 1].min() == pytest.approx(i)              # each ridge stands on its own baseline
+        assert vertices[:, 1].max() == pytest.approx(i + 0.85)        # the tallest bin reaches the height
+    # the constant layer: all its mass in the one bin containing 5, i.e. [4.9, 5.45)
+    line = ax.get_lines()[2]
+    x, y = line.get_xdata(), line.get_ydata()
+    assert set(np.round(x[y > 2 + 1e-9], 2)) == {4.9, 5.45}
+    # the second layer's histogram peaks near its mean
+    line = ax.get_lines()[1]
+    assert abs(line.get_xdata()[np.argmax(line.get_ydata())] - 3) < 1.2
+
+
+def test_layer_histograms_of_log_abs_leave_out_zeros():
+    ax = Figure().subplots()
+    plot_layer_histograms([np.array([0.0, 1e-3, -1e-3, 0.0]), np.array([10.0, -100.0])], ax=ax, log_abs=True)
+    assert ax.get_xlim() == (-3.0, 2.0)                          # log10 of 1e-3 .. 100; zeros ignored
+    assert "log" in ax.get_xlabel()
+
+
+@pytest.mark.parametrize("values, message", [
+    ([], "one array per layer"),
+    ([np.array([1.0, np.nan])], "layer 1 must be finite"),
+    ([np.zeros(3)], "layer 1 has no values to show"),
+])
+def test_layer_histograms_bad_input(values, message):
+    with pytest.raises(ValueError, match=message):
+        plot_layer_histograms(values, ax=Figure().subplots(), log_abs=True)
+
+
+def test_trajectories_draw_every_path_over_the_contours():
+    J = lambda w1, w2: 0.5 * (w1 ** 2 + 10 * w2 ** 2)
+    paths = {"GD": [[1.0, 1.0], [0.5, -0.5], [0.25, 0.25]], "momentum": [[1.0, 1.0], [0.2, 0.1]]}
+    ax = Figure().subplots()
+    assert plot_trajectories(J, paths, ax=ax, xlim=(-1.5, 1.5), ylim=(-1.2, 1.2)) is ax
+    lines = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert [line.get_label() for line in lines] == ["GD", "momentum"]
+    np.testing.assert_array_equal(lines[0].get_xdata(), [1.0, 0.5, 0.25])
+    np.testing.assert_array_equal(lines[0].get_ydata(), [1.0, -0.5, 0.25])
+    start = [line for line in ax.get_lines() if line.get_gid() == "trajectory-start"]
+    assert len(start) == 1 and list(start[0].get_xdata()) == [1.0]
+    assert len(ax.collections) >= 1                             # the contour set
+    assert ax.get_xlim() == (-1.5, 1.5)
+
+
+@pytest.mark.parametrize("J, paths, message", [
+    (lambda a, b: a + b, {}, "at least one path"),
+    (lambda a, b: a + b, {"p": [1.0, 2.0]}, r"must have shape \(T \+ 1, 2\)"),
+    (lambda a, b: a + b, {"p": [[1.0, np.inf]]}, "must be finite"),
+    (lambda a, b: 1.0, {"p": [[0.0, 0.0], [1.0, 1.0]]}, "grid's shape"),
+])
+def test_trajectories_bad_input(J, paths, message):
+    with pytest.raises(ValueError, match=message):
+        plot_trajectories(J, paths, ax=Figure().subplots())
