@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 
 from mlp_from_scratch import MLP  # noqa: E402
-from mlp_from_scratch.diagrams import draw_layer_flow, draw_network, draw_worked_example  # noqa: E402
+from mlp_from_scratch.book.diagrams import draw_layer_flow, draw_network, draw_worked_example  # noqa: E402
 
 
 def by_gid(ax, gid):

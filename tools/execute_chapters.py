@@ -79,7 +79,7 @@ STATIC_ORDER = (
     "book/experiments/mnist-sigmoid-relu",
     "book/experiments/cifar10",
 )
-# Pages that read what other pages save (mlp_from_scratch.results: _build/results/):
+# Pages that read what other pages save (mlp_from_scratch.book.results: _build/results/):
 # they start only when no page under these folders is waiting or running.
 RUNS_AFTER = {"book/reproduction": ("book/experiments/",)}
 DEFAULT_TIMES = ROOT / "_build" / "results" / "execution-times.json"

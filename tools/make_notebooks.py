@@ -20,7 +20,7 @@ What it does to the chapter:
   Colab render: ``$$ ... $$ (label)`` gets ``\\tag{n}`` (the number the site shows),
   ``{eq}`` becomes ``(n)``, ``{cite:p}`` becomes "(Bishop, 2006)", ``{glue:text}``
   becomes the glued variable's name in code font (the notebook prints it: see
-  ``mlp_from_scratch.display.glue``), ``(label)=`` targets and ``%`` comments go,
+  ``mlp_from_scratch.book.display.glue``), ``(label)=`` targets and ``%`` comments go,
   admonitions and exercises become quotes, solutions ``<details>`` blocks, figures
   ``![alt](url)`` with their caption, links to other chapters go to Colab.
 
