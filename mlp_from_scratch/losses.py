@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 
@@ -30,7 +30,6 @@ __all__ = [
     "minus_one_hot",
     "one_hot",
     "per_example_loss",
-    "summed_loss",
     "output_delta",
 ]
 
@@ -85,18 +84,6 @@ def softmax_cross_entropy_grad_a(a, y):
     return g
 
 
-def softmax_cross_entropy_sum(z, a, y, predicted):
-    """The loss summed over a batch, reusing the softmax ``a`` of the forward pass.
-
-    For any class k, logsumexp(z) = z_k - log a_k; at the predicted class k (the arg
-    max of each row, ``predicted``) a_k >= 1/K, so the logarithm is safe and accurate.
-    The loss then costs a few gathers and one log of N numbers, with no second exp.
-    """
-    rows = np.arange(len(y))
-    z_k = z[rows, predicted]
-    return float((z_k - np.log(a[rows, predicted])).sum() - z[rows, y].sum())
-
-
 # ------------------------------------------------------------ sigmoid + cross-entropy
 def sigmoid_cross_entropy(z, a, y):
     """Binary cross-entropy summed over the units, from the logits.
@@ -146,30 +133,22 @@ class OutputLoss:
     """An (output function, loss) pair: the loss value and the output delta side by side.
 
     ``value(z, a, y)`` -> per-example loss, shape (N,); ``grad_a(a, y)`` -> dl/da and
-    ``delta(a, y)`` -> dl/dz^L, both of shape (N, K); ``summed(z, a, y, predicted)``
-    optionally gives the batch sum faster than ``value(...).sum()``.
+    ``delta(a, y)`` -> dl/dz^L, both of shape (N, K).
     """
 
     value: Callable
     grad_a: Callable
     delta: Callable
-    summed: Optional[Callable] = None
 
     @property
     def canonical(self):
         """Whether the delta is ``a - y`` (the output is the loss's canonical link)."""
         return self.delta is canonical_delta
 
-    def sum(self, z, a, y, predicted):
-        """The loss summed over a batch, as a float."""
-        if self.summed is not None:
-            return self.summed(z, a, y, predicted)
-        return float(np.sum(self.value(z, a, y)))
-
 
 LOSSES = {
     ("softmax", "cross_entropy"): OutputLoss(softmax_cross_entropy, softmax_cross_entropy_grad_a,
-                                             canonical_delta, softmax_cross_entropy_sum),
+                                             canonical_delta),
     ("sigmoid", "cross_entropy"): OutputLoss(sigmoid_cross_entropy, sigmoid_cross_entropy_grad_a,
                                              canonical_delta),
     ("identity", "mse"): OutputLoss(squared_error, squared_error_grad_a, canonical_delta),
@@ -181,15 +160,6 @@ LOSSES = {
 def per_example_loss(z, a, y, output, loss):
     """Per-example data loss, shape ``(N,)``."""
     return LOSSES[output, loss].value(z, a, y)
-
-
-def summed_loss(z, a, y, output, loss, predicted):
-    """The data loss summed over a batch, as a float: what training records every step.
-
-    ``predicted`` is the arg max of each row of ``z``; the same number as
-    ``per_example_loss(z, a, y, output, loss).sum()``.
-    """
-    return LOSSES[output, loss].sum(z, a, y, predicted)
 
 
 def output_delta(a, y, output, loss):

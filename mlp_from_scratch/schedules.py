@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_positive
+from .validation import check_number
 
 __all__ = ["Schedule", "Constant", "StepDecay", "LossRatio", "as_schedule"]
 
@@ -52,8 +52,8 @@ class StepDecay(Schedule):
     """
 
     def __init__(self, factor, every=1):
-        check_positive("factor", factor)
-        check_positive("every", every, integer=True)
+        check_number("factor", factor)
+        check_number("every", every, integer=True)
         self.factor = float(factor)
         self.every = every
 
@@ -72,7 +72,7 @@ class LossRatio(Schedule):
     needs_step_loss = True
 
     def __init__(self, window=100):
-        check_positive("window", window, integer=True)
+        check_number("window", window, integer=True)
         self.window = window
 
     def start(self, learning_rate):

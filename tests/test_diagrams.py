@@ -58,7 +58,7 @@ def test_network_rejects_bad_layer_sizes(bad):
 def worked_example():
     net = MLP([2, 3, 2], hidden="sigmoid", output="softmax", seed=1)
     x = np.array([1.0, -1.0])
-    activations, _ = net.forward_pass(x[None, :])
+    activations = net.forward_pass(x[None, :]).activations
     return net, x, [a[0] for a in activations]
 
 

@@ -24,7 +24,7 @@ def dense_step(net, x, y, eta):
     """The general loop's step on a batch of one: forward_pass, backward, SGD.step."""
     activations, _ = net.forward_pass(x[None], training=True)
     dW, db = net.backward(activations, y)
-    SGD().step(net.weights + net.biases, dW + db, eta)
+    SGD().step(net.parameters(), dW + db, eta)
 
 
 def two_nets(dtype, sizes=(60, 20, 5), hidden="sigmoid", **kwargs):
@@ -41,7 +41,7 @@ def test_every_output_and_loss(dtype, rtol, output, loss):
     value, _ = one_example_step(fused, X[0], y[:1], 0.2)
     assert value == pytest.approx(dense.loss(X, y[:1]), rel=10 * rtol)
     dense_step(dense, X[0], y[:1], 0.2)
-    for a, b in zip(fused.weights + fused.biases, dense.weights + dense.biases):
+    for a, b in zip(fused.parameters(), dense.parameters()):
         assert np.abs(a - b).max() <= rtol * np.abs(b).max()
 
 
@@ -67,7 +67,7 @@ def test_one_step_equals_the_dense_step(dtype, rtol, hidden):
     assert loss == pytest.approx(dense.loss(X, y[:1]), rel=10 * rtol)
     assert predicted[0] == dense.predict(X)[0]
     dense_step(dense, X[0], y[:1], 0.5)
-    for a, b, p0 in zip(fused.weights + fused.biases, dense.weights + dense.biases,
+    for a, b, p0 in zip(fused.parameters(), dense.parameters(),
                         MLP([60, 20, 15, 5], hidden=hidden, init=1.0, seed=4, dtype=dtype).weights + [0] * 3):
         scale = np.abs(b).max()
         assert np.abs(a - b).max() <= rtol * scale, (np.abs(a - b).max() / scale)
@@ -83,7 +83,7 @@ def test_softmax_with_few_and_many_classes(n_out):
     loss, _ = one_example_step(fused, X[0], y, 0.3)
     assert loss == pytest.approx(dense.loss(X, y), rel=1e-13)
     dense_step(dense, X[0], y, 0.3)
-    for a, b in zip(fused.weights + fused.biases, dense.weights + dense.biases):
+    for a, b in zip(fused.parameters(), dense.parameters()):
         np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
 
 
@@ -95,7 +95,7 @@ def test_dense_inputs_use_the_whole_matrix():
     fused, dense = two_nets(np.float64)
     one_example_step(fused, x, y, 0.1)
     dense_step(dense, x, y, 0.1)
-    for a, b in zip(fused.weights + fused.biases, dense.weights + dense.biases):
+    for a, b in zip(fused.parameters(), dense.parameters()):
         np.testing.assert_allclose(a, b, rtol=1e-14, atol=1e-15)
 
 
@@ -114,7 +114,7 @@ def test_fit_with_one_example_steps_equals_the_general_loop(dtype, rtol, monkeyp
     (a, ha), (b, hb) = runs
     np.testing.assert_allclose(ha.step_loss, hb.step_loss, rtol=rtol)
     assert ha.accuracy == hb.accuracy
-    for p, q in zip(a.weights + a.biases, b.weights + b.biases):
+    for p, q in zip(a.parameters(), b.parameters()):
         assert np.abs(p - q).max() <= rtol * np.abs(q).max()
 
 
@@ -136,10 +136,10 @@ def test_a_diverged_step_changes_nothing():
     X, y = sparse_examples(1, 60, seed=6, dtype=np.float64)
     net, _ = two_nets(np.float64)
     net.weights[1][...] = np.inf
-    before = [p.copy() for p in net.weights + net.biases]
+    before = [p.copy() for p in net.parameters()]
     loss, _ = one_example_step(net, X[0], y[:1], 0.1)
     assert not np.isfinite(loss)
-    for p, q in zip(net.weights + net.biases, before):
+    for p, q in zip(net.parameters(), before):
         np.testing.assert_array_equal(p, q)
 
 
