@@ -58,11 +58,13 @@ class Cache(NamedTuple):
 def _dropout_rates(dropout, n_hidden):
     """One dropout rate per hidden layer, each in [0, 1)."""
     rates = [dropout] * n_hidden if np.ndim(dropout) == 0 else list(dropout)
-    if np.ndim(dropout) > 1 or len(rates) != n_hidden or not all(
-            isinstance(p, numbers.Real) and not isinstance(p, bool) and 0 <= p < 1 for p in rates):
+    try:
+        if np.ndim(dropout) > 1 or len(rates) != n_hidden:
+            raise ValueError
+        return [float(check_number("dropout", p, "[0, 1)")) for p in rates]
+    except ValueError:
         raise ValueError(f"dropout must be a rate in [0, 1) or a sequence of {n_hidden} such rates "
-                         f"(one per hidden layer); got {dropout!r}")
-    return [float(p) for p in rates]
+                         f"(one per hidden layer); got {dropout!r}") from None
 
 
 def _init_std(init, activation, n_in, n_out):
@@ -125,14 +127,13 @@ class MLP:
 
     def __init__(self, layer_sizes, hidden="relu", output="softmax", loss="cross_entropy",
                  l1=0.0, l2=0.0, seed=None, dtype=np.float64, init="auto", dropout=0.0):
-        sizes = list(layer_sizes) if np.ndim(layer_sizes) == 1 else None
-        if (sizes is None or len(sizes) < 2
-                or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 1 for n in sizes)):
-            raise ValueError(
-                "layer_sizes must list at least two positive integers (inputs, ..., outputs), "
-                f"e.g. [784, 50, 10]; got {layer_sizes!r}"
-            )
-        self.layer_sizes = [int(n) for n in sizes]
+        try:
+            if np.ndim(layer_sizes) != 1 or len(layer_sizes) < 2:
+                raise ValueError
+            self.layer_sizes = [int(check_number("a layer size", n, integer=True)) for n in layer_sizes]
+        except ValueError:
+            raise ValueError("layer_sizes must list at least two positive integers (inputs, ..., outputs), "
+                             f"e.g. [784, 50, 10]; got {layer_sizes!r}") from None
         self.hidden = hidden
         self.output = output
         self.loss_name = loss
