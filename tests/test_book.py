@@ -1,4 +1,4 @@
-"""Tests of the book machine (issue 4): no build needed, a few seconds in all.
+"""Tests of the book machine: no build needed, a few seconds in all.
 
 - the Colab notebooks are in sync with their chapters, have no outputs, and their
   first code cell installs this release, only inside Colab;
