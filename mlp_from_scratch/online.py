@@ -32,6 +32,12 @@ from .validation import check_number
 __all__ = ["sgd_step", "train"]
 
 
+def _check_plain_sgd(net):
+    if net.l1 or net.l2 or any(net.dropout_rates):
+        raise ValueError("online SGD is plain SGD only: the network must have no l1/l2 penalty and no "
+                         "dropout (use net.fit(..., batch_size=1) for those)")
+
+
 def sgd_step(net, x, y, learning_rate):
     """One step of plain SGD on the example (x, y), skipping the rows of W^1 where x is zero.
 
@@ -51,6 +57,7 @@ def sgd_step(net, x, y, learning_rate):
     predicted : int
         The arg max of the output before the step.
     """
+    _check_plain_sgd(net)
     W, b, L = net.weights, net.biases, net.n_layers
     rows = np.flatnonzero(x)                      # the inputs that are not zero
     W1 = W[0].take(rows, axis=0)                  # their rows of W^1: a copy, written back at the end
@@ -91,9 +98,7 @@ def train(net, X, y, epochs, learning_rate, lr_schedule=None, shuffle=True, vali
     -------
     History
     """
-    if net.l1 or net.l2 or any(net.dropout_rates):
-        raise ValueError("online.train is plain SGD only: the network must have no l1/l2 penalty and no "
-                         "dropout (use net.fit(..., batch_size=1) for those)")
+    _check_plain_sgd(net)
     X, y = net.check_inputs(X, y)
     check_number("epochs", epochs, integer=True)
     check_number("learning_rate", learning_rate)

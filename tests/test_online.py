@@ -111,5 +111,8 @@ def test_max_steps_and_a_diverged_step():
 @pytest.mark.parametrize("kwargs", [{"l2": 0.01}, {"l1": 0.01}, {"dropout": 0.2}])
 def test_refuses_what_it_cannot_do_exactly(kwargs):
     X, y = sparse_examples(5, 6, seed=0, dtype=np.float64)
+    net = MLP([6, 4, 3], seed=0, **kwargs)
     with pytest.raises(ValueError, match="plain SGD only"):
-        online.train(MLP([6, 4, 3], seed=0, **kwargs), X, y % 3, epochs=1, learning_rate=0.1)
+        online.train(net, X, y % 3, epochs=1, learning_rate=0.1)
+    with pytest.raises(ValueError, match="plain SGD only"):
+        online.sgd_step(net, X[0], 0, 0.1)
