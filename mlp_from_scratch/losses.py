@@ -72,8 +72,17 @@ def canonical_delta(a, y):
 
 # ------------------------------------------------------------ softmax + cross-entropy
 def softmax_cross_entropy(z, a, y):
-    """Per-example l = -log a_t = logsumexp(z) - z_t, from the logits (finite for any z)."""
-    return logsumexp(z, axis=1) - label_logits(z, y)
+    """Per-example l = -log a_t = logsumexp(z) - z_t, from the logits (finite for any z).
+
+    With the softmax ``a`` of the forward pass at hand, logsumexp(z) = z_k - log a_k for
+    any class k; at the largest logit k, a_k >= 1/K, so the logarithm is accurate and
+    the loss costs one log per example instead of an exp per logit. Without it
+    (``a=None``), :func:`~mlp_from_scratch.activations.logsumexp` of the logits.
+    """
+    if a is None:
+        return logsumexp(z, axis=1) - label_logits(z, y)
+    k = z.argmax(axis=1)
+    return label_logits(z, k) - np.log(label_logits(a, k)) - label_logits(z, y)
 
 
 def softmax_cross_entropy_grad_a(a, y):
