@@ -9,8 +9,9 @@ from .network import MLP
 from .optimizers import SGD, Adam, AdamW, Momentum, Nesterov, RMSProp
 from .schedules import Constant, Cosine, LossRatio, StepDecay, Warmup
 from .training import EarlyStopping, History, TrainingDivergedError, train
+from . import online
 
-__all__ = ["__version__", "MLP", "train", "History", "TrainingDivergedError", "EarlyStopping",
+__all__ = ["__version__", "MLP", "train", "online", "History", "TrainingDivergedError", "EarlyStopping",
            "SGD", "Momentum", "Nesterov", "RMSProp", "Adam", "AdamW",
            "Constant", "StepDecay", "Cosine", "Warmup", "LossRatio", "MLPClassifier"]
 

@@ -1,8 +1,8 @@
 """Activation functions, their derivatives and the output (link) functions.
 
 Every hidden activation is one entry of :data:`HIDDEN_ACTIVATIONS`: the function
-``f``, its derivative ``f'`` and its in-place form, defined side by side. The derivative is written in terms
-of the activation ``a = f(z)`` that the forward pass already stored, which is
+``f`` and its derivative ``f'``, defined side by side. The derivative is written in
+terms of the activation ``a = f(z)`` that the forward pass already stored, which is
 cheaper than recomputing it from ``z`` (``sigmoid'(z) = a (1 - a)``).
 
 Output functions ``F`` live in :data:`OUTPUT_ACTIVATIONS`. They also know how to
@@ -36,12 +36,10 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------
-# Elementwise hidden activations, each as three functions side by side: f(z);
+# Elementwise hidden activations, each as two functions side by side: f(z) and
 # its derivative f'(z), written through a = f(z), which the forward pass has
-# stored (cheaper than recomputing from z: sigmoid'(z) = a (1 - a)); and
-# f_inplace(z), which overwrites z with f(z) and returns it. The network's
-# forward pass uses the in-place form for the hidden layers, whose z
-# backpropagation never needs: the same numbers without a new array per layer.
+# stored (cheaper than recomputing from z: sigmoid'(z) = a (1 - a)). Each
+# returns a new array of z's dtype (float32 stays float32).
 # ----------------------------------------------------------------------------
 
 
@@ -55,41 +53,21 @@ def identity_derivative(a):
     return np.ones_like(a)
 
 
-def identity_inplace(z):
-    """f(z) = z: nothing to do."""
-    return z
-
-
 def sigmoid(z):
-    """Logistic sigmoid 1 / (1 + exp(-z)), without overflow for any z.
+    """Logistic sigmoid 1 / (1 + exp(-z)), finite and in [0, 1] for any z.
 
-    ``exp(-|z|)`` is always in (0, 1], so neither branch can overflow:
-    for z >= 0 the value is 1 / (1 + e), for z < 0 it is e / (1 + e).
+    For very negative z (z < -88.7 in float32), exp(-z) overflows to inf, and
+    1 / (1 + inf) is exactly 0, the right limit: the overflow is harmless, so its
+    warning is silenced. No branch on the sign of z is needed, which keeps this
+    function, run on every hidden layer of every step, at four passes over z.
     """
-    z = np.asarray(z)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0, e) / (1.0 + e)  # also works for a scalar z
+    with np.errstate(over="ignore"):
+        return 1 / (1 + np.exp(-z))
 
 
 def sigmoid_derivative(a):
     """sigmoid'(z) = a (1 - a)."""
-    d = 1.0 - a
-    d *= a  # in place: one temporary array instead of two
-    return d
-
-
-def sigmoid_inplace(z):
-    """sigmoid in place, as 1 / (1 + exp(-z)): four passes over ``z``, no temporaries.
-
-    Unlike :func:`sigmoid` this lets exp(-z) overflow to inf for very negative z
-    (z < -88.7 in float32); 1 / (1 + inf) is then exactly 0, the right limit, so the
-    overflow warning is silenced. Elsewhere the two agree to rounding.
-    """
-    with np.errstate(over="ignore"):
-        np.negative(z, out=z)
-        np.exp(z, out=z)
-    z += 1.0
-    return np.reciprocal(z, out=z)
+    return a * (1 - a)
 
 
 def tanh(z):
@@ -99,14 +77,7 @@ def tanh(z):
 
 def tanh_derivative(a):
     """tanh'(z) = 1 - a**2."""
-    d = a * a
-    np.subtract(1.0, d, out=d)  # in place: one temporary array instead of two
-    return d
-
-
-def tanh_inplace(z):
-    """tanh in place."""
-    return np.tanh(z, out=z)
+    return 1 - a * a
 
 
 def relu(z):
@@ -122,26 +93,26 @@ def relu_derivative(a):
     return (a > 0).astype(a.dtype)
 
 
-def relu_inplace(z):
-    """relu in place: max(z, 0)."""
-    return np.maximum(z, 0, out=z)
-
-
 @dataclass(frozen=True)
 class Activation:
-    """A hidden activation: the function and its derivative, side by side."""
+    """A hidden activation: the function and its derivative, side by side.
+
+    Called, it is the function: ``f(z)``; ``f.derivative(a)`` is f'(z) given a = f(z).
+    """
 
     name: str
     f: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray], np.ndarray]  # f'(z) given a = f(z)
-    f_inplace: Callable[[np.ndarray], np.ndarray]  # f(z), computed over z itself
+
+    def __call__(self, z):
+        return self.f(z)
 
 
 HIDDEN_ACTIVATIONS = {
-    "identity": Activation("identity", identity, identity_derivative, identity_inplace),
-    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative, sigmoid_inplace),
-    "tanh": Activation("tanh", tanh, tanh_derivative, tanh_inplace),
-    "relu": Activation("relu", relu, relu_derivative, relu_inplace),
+    "identity": Activation("identity", identity, identity_derivative),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative),
+    "tanh": Activation("tanh", tanh, tanh_derivative),
+    "relu": Activation("relu", relu, relu_derivative),
 }
 
 
@@ -268,11 +239,14 @@ def elementwise_vjp(derivative):
 
 @dataclass(frozen=True)
 class OutputActivation:
-    """An output function F with its Jacobian-transpose product ``vjp(a, g)``."""
+    """An output function F with its Jacobian-transpose product ``vjp(a, g)``; called, it is F(z)."""
 
     name: str
     f: Callable[[np.ndarray], np.ndarray]
     vjp: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+    def __call__(self, z):
+        return self.f(z)
 
 
 OUTPUT_ACTIVATIONS = {

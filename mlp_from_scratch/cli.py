@@ -20,7 +20,8 @@ from .activations import HIDDEN_ACTIVATIONS
 from .network import MLP
 from .optimizers import OPTIMIZERS
 from .schedules import StepDecay
-from .training import TrainingDivergedError
+from .validation import check_number
+from .training import TrainingDivergedError, hold_out
 from .training import train as fit
 
 __all__ = ["build_parser", "load_dataset", "main", "DatasetUnavailableError"]
@@ -30,31 +31,26 @@ SCALES = {"unit": "[0, 1]", "symmetric": "[-1, 1]"}
 
 
 # ------------------------------------------------------------------ arguments
-def _number(kind, minimum, strict):
-    """An argparse type: a number of ``kind`` above ``minimum`` (or at least it)."""
+def _number(kind, interval):
+    """An argparse type: a number of ``kind`` (int or float) in ``interval`` (see :func:`check_number`)."""
     def parse(text):
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, got {text!r}")
-        if not np.isfinite(value) or value < minimum or (strict and value == minimum):
-            relation = ">" if strict else ">="
-            raise argparse.ArgumentTypeError(f"must be {relation} {minimum}, got {text!r}")
-        return value
+            raise argparse.ArgumentTypeError(
+                f"expected {'an integer' if kind is int else 'a number'}, got {text!r}") from None
+        try:
+            return check_number("value", value, interval, integer=kind is int)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
     parse.__name__ = kind.__name__
     return parse
 
 
-positive_int = _number(int, 0, strict=True)
-positive_float = _number(float, 0.0, strict=True)
-non_negative_float = _number(float, 0.0, strict=False)
-
-
-def _fraction(text):
-    value = non_negative_float(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text!r}")
-    return value
+positive_int = _number(int, "(0, inf)")
+positive_float = _number(float, "(0, inf)")
+non_negative_float = _number(float, "[0, inf)")
+_fraction = _number(float, "[0, 1)")
 
 
 def build_parser():
@@ -154,16 +150,6 @@ def load_dataset(name, scale="unit", seed=0, data_dir=None, download=True):
                   np.asarray(y, dtype=np.int64)) for X, y in parts)
 
 
-def _split_validation(X, y, fraction, seed):
-    """Hold out ``fraction`` of (X, y), at random, for validation."""
-    if fraction == 0:
-        return (X, y), None
-    order = np.random.default_rng(seed).permutation(len(X))
-    n_val = max(1, int(round(fraction * len(X))))
-    val, train = order[:n_val], order[n_val:]
-    return (X[train], y[train]), (X[val], y[val])
-
-
 # ------------------------------------------------------------------- training
 def _epoch_line(epoch, epochs, history, lr, seconds):
     line = (f"epoch {epoch:>{len(str(epochs))}}/{epochs}  lr {lr:.4g}  "
@@ -181,7 +167,9 @@ def train(args, out=None):
         args.dataset, args.scale, args.seed, data_dir=args.data_dir, download=not args.no_download)
     if args.limit is not None:
         X_train, y_train = X_train[:args.limit], y_train[:args.limit]
-    (X_fit, y_fit), validation = _split_validation(X_train, y_train, args.validation, args.seed)
+    (X_fit, y_fit), validation = (X_train, y_train), None
+    if args.validation > 0:
+        (X_fit, y_fit), validation = hold_out(X_train, y_train, args.validation, args.seed)
     n_classes = int(max(y_train.max(), y_test.max())) + 1
     net = MLP([X_fit.shape[1], *args.hidden, n_classes], hidden=args.activation,
               l1=args.l1, l2=args.l2, seed=args.seed, dtype=np.dtype(args.dtype), dropout=args.dropout)

@@ -27,6 +27,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .network import MLP
+from .training import hold_out
+from .validation import check_number
 
 __all__ = ["MLPClassifier"]
 
@@ -157,18 +159,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
         return X.astype(self.net_.dtype, copy=False)
 
-    def _hold_out(self, X, y, seed):
-        """Split off ``validation_fraction`` of (X, y), at random, for early stopping."""
-        fraction = self.validation_fraction
-        if not (isinstance(fraction, numbers.Real) and 0 < fraction < 1):
-            raise ValueError(f"validation_fraction must be a number in (0, 1); got {fraction!r}")
-        if len(X) < 2:
-            raise ValueError("early_stopping needs at least 2 training examples (one for validation)")
-        n_val = min(len(X) - 1, max(1, int(round(fraction * len(X)))))
-        order = np.random.default_rng(seed).permutation(len(X))
-        val, train = order[:n_val], order[n_val:]
-        return X[train], y[train], (X[val], y[val])
-
     # --------------------------------------------------------------------- API
     def fit(self, X, y):
         """Train a fresh network on ``(X, y)``.
@@ -201,7 +191,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         X = X.astype(dtype, copy=False)
         validation_data = None
         if self.early_stopping is not None:
-            X, y_index, validation_data = self._hold_out(X, y_index, seed)
+            check_number("validation_fraction", self.validation_fraction, "(0, 1)")
+            (X, y_index), validation_data = hold_out(X, y_index, self.validation_fraction, seed)
         self.history_ = self.net_.fit(
             X, y_index, epochs=self.epochs, learning_rate=self.learning_rate,
             batch_size=self.batch_size, lr_schedule=copy.deepcopy(self.lr_schedule),

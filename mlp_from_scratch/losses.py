@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Optional
+from typing import Callable
 
 import numpy as np
 
@@ -30,7 +30,6 @@ __all__ = [
     "minus_one_hot",
     "one_hot",
     "per_example_loss",
-    "summed_loss",
     "output_delta",
 ]
 
@@ -73,8 +72,17 @@ def canonical_delta(a, y):
 
 # ------------------------------------------------------------ softmax + cross-entropy
 def softmax_cross_entropy(z, a, y):
-    """Per-example l = -log a_t = logsumexp(z) - z_t, from the logits (finite for any z)."""
-    return logsumexp(z, axis=1) - label_logits(z, y)
+    """Per-example l = -log a_t = logsumexp(z) - z_t, from the logits (finite for any z).
+
+    With the softmax ``a`` of the forward pass at hand, logsumexp(z) = z_k - log a_k for
+    any class k; at the largest logit k, a_k >= 1/K, so the logarithm is accurate and
+    the loss costs one log per example instead of an exp per logit. Without it
+    (``a=None``), :func:`~mlp_from_scratch.activations.logsumexp` of the logits.
+    """
+    if a is None:
+        return logsumexp(z, axis=1) - label_logits(z, y)
+    k = z.argmax(axis=1)
+    return label_logits(z, k) - np.log(label_logits(a, k)) - label_logits(z, y)
 
 
 def softmax_cross_entropy_grad_a(a, y):
@@ -83,18 +91,6 @@ def softmax_cross_entropy_grad_a(a, y):
     rows = np.arange(len(y))
     g[rows, y] = -1.0 / a[rows, y]
     return g
-
-
-def softmax_cross_entropy_sum(z, a, y, predicted):
-    """The loss summed over a batch, reusing the softmax ``a`` of the forward pass.
-
-    For any class k, logsumexp(z) = z_k - log a_k; at the predicted class k (the arg
-    max of each row, ``predicted``) a_k >= 1/K, so the logarithm is safe and accurate.
-    The loss then costs a few gathers and one log of N numbers, with no second exp.
-    """
-    rows = np.arange(len(y))
-    z_k = z[rows, predicted]
-    return float((z_k - np.log(a[rows, predicted])).sum() - z[rows, y].sum())
 
 
 # ------------------------------------------------------------ sigmoid + cross-entropy
@@ -146,30 +142,22 @@ class OutputLoss:
     """An (output function, loss) pair: the loss value and the output delta side by side.
 
     ``value(z, a, y)`` -> per-example loss, shape (N,); ``grad_a(a, y)`` -> dl/da and
-    ``delta(a, y)`` -> dl/dz^L, both of shape (N, K); ``summed(z, a, y, predicted)``
-    optionally gives the batch sum faster than ``value(...).sum()``.
+    ``delta(a, y)`` -> dl/dz^L, both of shape (N, K).
     """
 
     value: Callable
     grad_a: Callable
     delta: Callable
-    summed: Optional[Callable] = None
 
     @property
     def canonical(self):
         """Whether the delta is ``a - y`` (the output is the loss's canonical link)."""
         return self.delta is canonical_delta
 
-    def sum(self, z, a, y, predicted):
-        """The loss summed over a batch, as a float."""
-        if self.summed is not None:
-            return self.summed(z, a, y, predicted)
-        return float(np.sum(self.value(z, a, y)))
-
 
 LOSSES = {
     ("softmax", "cross_entropy"): OutputLoss(softmax_cross_entropy, softmax_cross_entropy_grad_a,
-                                             canonical_delta, softmax_cross_entropy_sum),
+                                             canonical_delta),
     ("sigmoid", "cross_entropy"): OutputLoss(sigmoid_cross_entropy, sigmoid_cross_entropy_grad_a,
                                              canonical_delta),
     ("identity", "mse"): OutputLoss(squared_error, squared_error_grad_a, canonical_delta),
@@ -181,15 +169,6 @@ LOSSES = {
 def per_example_loss(z, a, y, output, loss):
     """Per-example data loss, shape ``(N,)``."""
     return LOSSES[output, loss].value(z, a, y)
-
-
-def summed_loss(z, a, y, output, loss, predicted):
-    """The data loss summed over a batch, as a float: what training records every step.
-
-    ``predicted`` is the arg max of each row of ``z``; the same number as
-    ``per_example_loss(z, a, y, output, loss).sum()``.
-    """
-    return LOSSES[output, loss].sum(z, a, y, predicted)
 
 
 def output_delta(a, y, output, loss):

@@ -21,166 +21,19 @@ with m_0 = v_0 = 0. The conventions are those of ``torch.optim`` (``SGD`` with
 step by step with PyTorch; ``tests/test_optimizers.py`` checks 20 steps in float64.
 
 ``params`` and ``grads`` are lists of same-shaped arrays. For a network they are
-``net.weights + net.biases`` and ``dW + db``; the optimisers work on any arrays,
-so a chapter can run them on a quadratic: ``opt.step([w], [H @ w], learning_rate=eta)``.
-
-**The gradient arrays are scratch space.** To cost no more than plain SGD always
-did, :meth:`Optimizer.step` may overwrite the arrays of ``grads`` (SGD scales
-them by eta in place and subtracts them). Pass a copy if you need them afterwards.
+``net.parameters()`` and ``dW + db``; the optimisers work on any arrays, so a
+chapter can run them on a quadratic: ``opt.step([w], [H @ w], learning_rate=eta)``.
+A step moves the parameters in place and leaves the gradients as they were.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 
-from .validation import check_choice
+from .validation import check_choice, check_number
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Nesterov", "RMSProp", "Adam", "AdamW",
-           "OPTIMIZERS", "make_optimizer", "subtract_product", "subtract_column_sums"]
-
-
-def _check_rate(name, value, low_open=True):
-    """A number in (0, 1) (or [0, 1) when ``low_open`` is False)."""
-    ok = (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-          and (0 < value < 1 if low_open else 0 <= value < 1))
-    if not ok:
-        interval = "(0, 1)" if low_open else "[0, 1)"
-        raise ValueError(f"{name} must be a number in {interval}; got {value!r}")
-    return float(value)
-
-
-def _check_eps(value):
-    if not (isinstance(value, numbers.Real) and not isinstance(value, bool)
-            and math.isfinite(value) and value > 0):
-        raise ValueError(f"eps must be a positive number; got {value!r}")
-    return float(value)
-
-
-_AXPY_MIN_SIZE = 4096  # smaller arrays: two NumPy passes are cheaper than calling BLAS
-
-
-_BLAS = {}  # name -> {dtype: SciPy BLAS routine} (empty without SciPy), looked up at the first call
-
-
-def _blas(name):
-    """SciPy's single and double precision BLAS routine ``name`` ("axpy", "ger", "gemm", "gemv"), by dtype."""
-    routines = _BLAS.get(name)
-    if routines is None:
-        try:
-            from scipy.linalg import blas
-        except ImportError:  # scipy is optional: NumPy then
-            routines = {}
-        else:
-            routines = {np.dtype(np.float32): getattr(blas, "s" + name),
-                        np.dtype(np.float64): getattr(blas, "d" + name)}
-        _BLAS[name] = routines
-    return routines
-
-
-def subtract_scaled(theta, g, eta):
-    """theta <- theta - eta g, in place; ``g`` may be overwritten.
-
-    Large arrays: with SciPy, one pass of BLAS ``axpy`` over contiguous arrays (as
-    fast as the plain ``theta -= g``). Otherwise, and for small arrays, where the
-    call of ``axpy`` costs more than a pass, ``g *= eta`` then ``theta -= g``,
-    which allocates nothing either.
-    """
-    if theta.size < _AXPY_MIN_SIZE or not _axpy_in_place(theta, g, eta):
-        g *= eta
-        theta -= g
-
-
-def _axpy_in_place(theta, g, eta):
-    """theta -= eta g by BLAS axpy; False (nothing done) where that is not possible."""
-    axpy = _blas("axpy").get(theta.dtype)
-    if axpy is None or g.dtype != theta.dtype or not (theta.flags.c_contiguous and g.flags.c_contiguous):
-        return False
-    out = axpy(g.reshape(-1), theta.reshape(-1), a=-eta)
-    return np.may_share_memory(out, theta)  # updated in place, as expected
-
-
-def subtract_outer(theta, eta, u, v):
-    """theta <- theta - eta u v^T, in place: a one-example SGD step on a weight matrix.
-
-    ``theta`` of shape ``(len(u), len(v))``. With SciPy, one pass of BLAS ``ger``
-    over ``theta`` (BLAS is column-major, so it updates theta^T += -eta v u^T); the
-    gradient u v^T is never stored. Without SciPy, NumPy builds it in one temporary.
-    """
-    ger = _blas("ger").get(theta.dtype)  # one call: cheaper than NumPy's three even for a 6 x 4 matrix (measured)
-    if ger is not None and theta.flags.c_contiguous and u.dtype == v.dtype == theta.dtype:
-        out = ger(-eta, v, u, a=theta.T, overwrite_a=True)
-        if np.may_share_memory(out, theta):  # updated in place, as expected
-            return
-    g = np.multiply.outer(u, v)
-    g *= eta
-    theta -= g
-
-
-# When SciPy's gemm pays: for short batches only. Its BLAS (OpenBLAS 0.3.30 in SciPy 1.17) is
-# older than NumPy's (0.3.31) and slower per long product here, which the saved pass over W does
-# not make up: in training (784-300-10 and 784-256-128-10, B = 100, the same minibatches, thread
-# time) gemm into W cost +58 and +40 us a step more than NumPy's product and one pass. For short
-# products NumPy's matmul costs more to set up (784 x 50, us, NumPy + pass vs gemm: 16 rows 36 vs
-# 30, 1 row 77 vs 8).
-_GEMM_MAX_ROWS = 32  # rows: gemm for every W up to this batch size
-
-
-def subtract_product(theta, a, delta, keep=1.0):
-    """theta <- keep theta - a^T delta, in place: a minibatch SGD step on a weight matrix.
-
-    ``theta`` of shape ``(n_in, n_out)``, ``a`` of shape ``(N, n_in)``, ``delta``
-    of shape ``(N, n_out)``, already multiplied by the learning rate; ``keep`` =
-    1 - 2 eta l2 applies an L2 penalty. With SciPy, one BLAS ``gemm`` with
-    beta = keep writes the product straight into theta (BLAS is column-major, so
-    it computes theta^T <- keep theta^T - delta^T a on the transposed view, which
-    is theta's own memory): the gradient is never stored, and theta is read and
-    written once. This pays for a short batch (up to ``_GEMM_MAX_ROWS`` rows);
-    for longer ones (or without SciPy) NumPy's product into a temporary and one
-    pass of subtraction are faster here, since NumPy ships a newer BLAS than
-    SciPy, with faster kernels for long products.
-    """
-    gemm = _blas("gemm").get(theta.dtype) if len(a) <= _GEMM_MAX_ROWS else None
-    if gemm is not None and theta.flags.c_contiguous and a.dtype == delta.dtype == theta.dtype:
-        out = gemm(-1.0, delta.T, a.T, keep, theta.T, trans_b=1, overwrite_c=1)
-        if np.may_share_memory(out, theta):  # updated in place, as expected
-            return
-    g = a.T @ delta  # (theta is untouched if gemm worked on a copy)
-    if keep != 1.0:
-        theta *= keep
-    theta -= g
-
-
-_ONES = {}  # (dtype, N) -> a vector of N ones, for the column sums of subtract_column_sums
-
-
-def subtract_column_sums(b, delta):
-    """b <- b - delta^T 1, in place: the SGD step of a bias from ``delta`` (times eta).
-
-    With SciPy one BLAS ``gemv`` (beta = 1, into ``b``) instead of NumPy's sum of
-    the rows and a subtraction (measured: about a quarter of their time).
-    """
-    gemv = _blas("gemv").get(b.dtype)
-    if gemv is not None and b.flags.c_contiguous and delta.dtype == b.dtype:
-        ones = _ONES.get((b.dtype, len(delta)))
-        if ones is None:
-            ones = _ONES[b.dtype, len(delta)] = np.ones(len(delta), dtype=b.dtype)
-            ones.flags.writeable = False  # shared by every call
-        out = gemv(-1.0, delta.T, ones, 1.0, b, overwrite_y=1)
-        if np.may_share_memory(out, b):  # updated in place, as expected
-            return
-    b -= delta.sum(axis=0)
-
-
-def sgd_step_applies(net, optimizer):
-    """Whether ``net.sgd_step`` takes exactly the step of ``optimizer`` after ``net.backward``.
-
-    Only for plain :class:`SGD` itself (a subclass may change the step) and a
-    network without L1 penalty (its subgradient takes the general route).
-    """
-    return type(optimizer) is SGD and hasattr(net, "sgd_step") and not getattr(net, "l1", 0)
+           "OPTIMIZERS", "make_optimizer"]
 
 
 class Optimizer:
@@ -206,8 +59,7 @@ class Optimizer:
         params : list of ndarray
             The parameters theta, updated in place.
         grads : list of ndarray
-            Gradients g_t, one per array of ``params`` and of the same shape. They
-            may be overwritten (used as scratch space).
+            Gradients g_t, one per array of ``params`` and of the same shape (read only).
         learning_rate : float
             The step size eta of this step (a schedule may change it between steps).
         decay : list of bool, optional
@@ -242,23 +94,11 @@ class Optimizer:
 class SGD(Optimizer):
     """Plain (stochastic) gradient descent: theta <- theta - eta g_t.
 
-    As ``torch.optim.SGD(lr=eta)``. No state. A step allocates nothing: it is one
-    BLAS ``axpy`` per array (see :func:`subtract_scaled`).
+    As ``torch.optim.SGD(lr=eta)``. No state.
     """
 
-    def step(self, params, grads, learning_rate, decay=None):
-        # the base class's loop without per-array state (SGD has none to keep or check)
-        if len(params) != len(grads):
-            raise ValueError(f"params and grads must have the same length; got {len(params)} and {len(grads)}")
-        self.t += 1
-        eta = float(learning_rate)
-        for theta, g in zip(params, grads):
-            if theta.shape != g.shape:
-                raise ValueError(f"a gradient of shape {g.shape} was given for a parameter of shape {theta.shape}")
-            subtract_scaled(theta, g, eta)
-
     def _update(self, theta, g, state, eta, decay):
-        subtract_scaled(theta, g, eta)
+        theta -= eta * g
 
 
 class Momentum(Optimizer):
@@ -274,22 +114,12 @@ class Momentum(Optimizer):
     """
 
     def __init__(self, beta=0.9):
-        self.beta = _check_rate("beta", beta)
+        self.beta = float(check_number("beta", beta, "(0, 1)"))
         super().__init__()
 
-    def _velocity(self, g, state):
-        m = state.get("m")
-        if m is None:
-            m = state["m"] = g.copy()
-        else:
-            m *= self.beta
-            m += g
-        return m
-
     def _update(self, theta, g, state, eta, decay):
-        m = self._velocity(g, state)
-        np.multiply(m, eta, out=g)  # g is scratch from here on
-        theta -= g
+        m = state["m"] = self.beta * state.get("m", 0.0) + g        # m_t = beta m_{t-1} + g_t
+        theta -= eta * m
 
 
 class Nesterov(Momentum):
@@ -306,10 +136,8 @@ class Nesterov(Momentum):
     """
 
     def _update(self, theta, g, state, eta, decay):
-        m = self._velocity(g, state)
-        g += self.beta * m  # g_t + beta m_t
-        g *= eta
-        theta -= g
+        m = state["m"] = self.beta * state.get("m", 0.0) + g        # m_t = beta m_{t-1} + g_t
+        theta -= eta * (g + self.beta * m)
 
 
 class RMSProp(Optimizer):
@@ -328,32 +156,24 @@ class RMSProp(Optimizer):
     """
 
     def __init__(self, alpha=0.99, eps=1e-8):
-        self.alpha = _check_rate("alpha", alpha)
-        self.eps = _check_eps(eps)
+        self.alpha = float(check_number("alpha", alpha, "(0, 1)"))
+        self.eps = float(check_number("eps", eps))
         super().__init__()
 
     def _update(self, theta, g, state, eta, decay):
-        v = state.get("v")
-        if v is None:
-            v = state["v"] = np.zeros_like(theta)
-        v *= self.alpha
-        v += (1 - self.alpha) * (g * g)
-        denom = np.sqrt(v)
-        denom += self.eps
-        g *= eta
-        g /= denom
-        theta -= g
+        v = state["v"] = self.alpha * state.get("v", 0.0) + (1 - self.alpha) * g * g
+        theta -= eta * (g / (np.sqrt(v) + self.eps))
 
 
 class Adam(Optimizer):
     """Adam with bias correction (Kingma & Ba, 2015).
 
     m_t = beta1 m_{t-1} + (1 - beta1) g_t,  v_t = beta2 v_{t-1} + (1 - beta2) g_t^2,
-    theta <- theta - eta (m_t / (1 - beta1^t)) / (sqrt(v_t / (1 - beta2^t)) + eps).
+    theta <- theta - eta m^_t / (sqrt(v^_t) + eps), with the bias-corrected moments
+    m^_t = m_t / (1 - beta1^t) and v^_t = v_t / (1 - beta2^t).
 
     As ``torch.optim.Adam(lr=eta, betas=(beta1, beta2), eps=eps)``: eps is added
-    after the bias-corrected square root (torch computes it as
-    sqrt(v_t) / sqrt(1 - beta2^t) + eps, which we copy), m_0 = v_0 = 0.
+    after the square root, m_0 = v_0 = 0.
 
     Parameters
     ----------
@@ -363,29 +183,17 @@ class Adam(Optimizer):
     """
 
     def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8):
-        self.beta1 = _check_rate("beta1", beta1)
-        self.beta2 = _check_rate("beta2", beta2)
-        self.eps = _check_eps(eps)
+        self.beta1 = float(check_number("beta1", beta1, "(0, 1)"))
+        self.beta2 = float(check_number("beta2", beta2, "(0, 1)"))
+        self.eps = float(check_number("eps", eps))
         super().__init__()
 
     def _update(self, theta, g, state, eta, decay):
-        m, v = state.get("m"), state.get("v")
-        if m is None:
-            m = state["m"] = np.zeros_like(theta)
-            v = state["v"] = np.zeros_like(theta)
-        m *= self.beta1
-        m += (1 - self.beta1) * g
-        v *= self.beta2
-        g *= g
-        g *= 1 - self.beta2
-        v += g
-        step_size = eta / (1 - self.beta1 ** self.t)
-        denom = np.sqrt(v, out=g)  # g is scratch from here on
-        denom /= math.sqrt(1 - self.beta2 ** self.t)
-        denom += self.eps
-        np.divide(m, denom, out=denom)
-        denom *= step_size
-        theta -= denom
+        m = state["m"] = self.beta1 * state.get("m", 0.0) + (1 - self.beta1) * g
+        v = state["v"] = self.beta2 * state.get("v", 0.0) + (1 - self.beta2) * g * g
+        m_hat = m / (1 - self.beta1 ** self.t)
+        v_hat = v / (1 - self.beta2 ** self.t)
+        theta -= eta * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 class AdamW(Adam):
@@ -409,10 +217,7 @@ class AdamW(Adam):
     """
 
     def __init__(self, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
-        if not (isinstance(weight_decay, numbers.Real) and not isinstance(weight_decay, bool)
-                and math.isfinite(weight_decay) and weight_decay >= 0):
-            raise ValueError(f"weight_decay must be a non-negative number; got {weight_decay!r}")
-        self.weight_decay = float(weight_decay)
+        self.weight_decay = float(check_number("weight_decay", weight_decay, "[0, inf)"))
         super().__init__(beta1, beta2, eps)
 
     def _update(self, theta, g, state, eta, decay):

@@ -1,7 +1,7 @@
 """Pictures of training: learning curves, first-layer weights, and image grids.
 
-The only module of the package that imports matplotlib. Every function draws
-into an ``ax``/``fig`` it is given, or makes a new one, and returns it.
+Every function draws into an ``ax``/``fig`` it is given, or makes a new one, and
+returns it. (The book's schematic drawings are in :mod:`mlp_from_scratch.book.diagrams`.)
 
 Images may come flat, one per row of ``X`` (or one per *column* of a first-layer
 weight matrix ``W`` of shape ``(n_in, n_hidden)``). A flat vector of length
@@ -10,9 +10,8 @@ colour image. CIFAR-10 stores colour images *planar* (1024 red values, then
 1024 green, then 1024 blue), which is the default ``layout``; pass
 ``layout="interleaved"`` for RGB triples.
 
-:func:`plot_graph` draws the computational graph of an :mod:`~mlp_from_scratch.autodiff`
-tensor; :func:`plot_decision_regions` the classes a fitted model predicts over a
-plane of two inputs; :func:`plot_layer_histograms` the distribution of a quantity
+:func:`plot_decision_regions` draws the classes a fitted model predicts over a plane
+of two inputs; :func:`plot_layer_histograms` the distribution of a quantity
 (activations, deltas) in every layer, and :func:`plot_trajectories` the paths of
 optimisers on the contours of a function of two parameters.
 """
@@ -24,7 +23,7 @@ import math
 import numpy as np
 import matplotlib.pyplot as plt
 
-__all__ = ["plot_history", "show_weight_images", "show_images", "plot_graph", "plot_decision_regions",
+__all__ = ["plot_history", "show_weight_images", "show_images", "plot_decision_regions",
            "plot_layer_histograms", "plot_trajectories"]
 
 _METRICS = {"loss": ("loss", "val_loss", "loss (mean loss + penalty)"),
@@ -217,104 +216,6 @@ def show_images(X, labels=None, predictions=None, image_shape=None, n_cols=10,
         elif labels is not None:
             axes[i].set_title(name(labels[i]), fontsize=8)
     return fig
-
-
-_GRAPH_COLOURS = {"leaf": "#cfe2f3", "op": "#fce5cd", "root": "#f4cccc"}
-
-
-def _graph_layout(order):
-    """Columns and rows of the nodes of a graph, given in topological order.
-
-    An operation sits one column right of its right-most parent; a leaf one column
-    left of its first user, so that inputs stand next to the operation that reads them.
-    The nodes of a column are stacked from the top, in topological order.
-    """
-    column = {}
-    for node in order:
-        if node.parents:
-            column[id(node)] = 1 + max(column.get(id(p), 0) for p in node.parents)
-    for node in order:
-        if not node.parents:
-            users = [column[id(n)] for n in order if any(p is node for p in n.parents)]
-            column[id(node)] = min(users) - 1 if users else 0
-    shift = min(column.values())
-    stacks = {}
-    for node in order:
-        stacks.setdefault(column[id(node)] - shift, []).append(node)
-    position = {}
-    for x, nodes in stacks.items():
-        for i, node in enumerate(nodes):
-            position[id(node)] = (x, (len(nodes) - 1) / 2 - i)
-    return position
-
-
-def plot_graph(root, ax=None, width=0.8, height=0.5):
-    """Draw the computational graph of an autodiff tensor, inputs on the left.
-
-    Leaves (inputs and parameters) are blue boxes labelled with their name, operations
-    orange boxes labelled with what they compute, the output red; every box shows the
-    shape of its value, and an arrow runs from each tensor to every operation using it.
-    An arrow between neighbouring columns is straight; a longer one runs below the
-    boxes, in a lane of its own, so that it crosses none of them.
-
-    Parameters
-    ----------
-    root : mlp_from_scratch.autodiff.Tensor
-        The output, e.g. the loss; the graph is everything it was computed from.
-    ax : matplotlib Axes, optional
-        Drawn into; a new figure is made when None.
-    width, height : float
-        Size of a box, in units of the distance between columns and rows.
-
-    Returns
-    -------
-    matplotlib Axes
-        The boxes are patches with gid "graph-node", the arrows patches with gid
-        "graph-edge"; the labels are its texts.
-    """
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-    from matplotlib.path import Path
-
-    from .autodiff import Tensor, topological_order
-
-    if not isinstance(root, Tensor):
-        raise ValueError(f"root must be an autodiff Tensor; got {type(root).__name__}")
-    order = topological_order(root)
-    position = _graph_layout(order)
-    n_columns = 1 + max(x for x, _ in position.values())
-    n_rows = max(sum(1 for x, _ in position.values() if x == c) for c in range(n_columns))
-    if ax is None:
-        _, ax = plt.subplots(figsize=(1.7 * n_columns, 0.5 + 0.9 * n_rows))
-    gutter = (1 - width) / 2                  # from a box's side to the middle of the gap
-    lane = -(n_rows - 1) / 2 - height / 2     # below the lowest box
-    arrow = dict(gid="graph-edge", arrowstyle="-|>", mutation_scale=12, color="0.3",
-                 shrinkA=0, shrinkB=0, zorder=1)
-    for node in order:
-        x, y = position[id(node)]
-        kind = "root" if node is root else ("op" if node.parents else "leaf")
-        ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, gid="graph-node",
-                                    boxstyle="round,pad=0.02", fc=_GRAPH_COLOURS[kind], ec="0.3",
-                                    zorder=2))
-        shape = "scalar" if node.value.ndim == 0 else "(" + ", ".join(map(str, node.shape)) + ")"
-        if node.parents or node.name:
-            label = node.op if node.parents else node.name
-        else:                                 # an unnamed leaf: a constant such as l2
-            label = f"{node.value.item():g}" if node.value.size == 1 else "constant"
-        ax.text(x, y, f"{label}\n{shape}", ha="center", va="center", fontsize=9, zorder=3)
-        for parent in node.parents:
-            px, py = position[id(parent)]
-            start, end = (px + width / 2, py), (x - width / 2, y)
-            if x - px == 1:
-                ax.add_patch(FancyArrowPatch(start, end, **arrow))
-                continue
-            lane -= 0.3                       # out to the gap, down to a new lane, along, and up
-            a, b = px + width / 2 + gutter, x - width / 2 - gutter
-            corners = [start, (a, py), (a, lane), (b, lane), (b, y), end]
-            ax.add_patch(FancyArrowPatch(path=Path(corners), **arrow))
-    ax.set_xlim(-0.6, n_columns - 0.4)
-    ax.set_ylim(min(lane, -n_rows / 2) - 0.1, n_rows / 2)
-    ax.set_axis_off()
-    return ax
 
 
 def plot_decision_regions(model, X, y=None, ax=None, resolution=200, margin=0.5):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_positive
+from .validation import check_number
 
 __all__ = [
     "l1_penalty", "l1_subgradient", "l2_penalty", "l2_gradient",
@@ -51,29 +51,29 @@ def l2_gradient(W):
 
 def l2_from_gaussian_prior(sigma, n_examples):
     """The l2 coefficient equivalent to a N(0, sigma^2) prior on each weight: 1 / (2 N sigma^2)."""
-    check_positive("sigma", sigma)
-    check_positive("n_examples", n_examples)
+    check_number("sigma", sigma)
+    check_number("n_examples", n_examples)
     return 1.0 / (2.0 * n_examples * sigma ** 2)
 
 
 def gaussian_prior_sigma(l2, n_examples):
     """Inverse of :func:`l2_from_gaussian_prior`: sigma = 1 / sqrt(2 N l2)."""
-    check_positive("l2", l2)
-    check_positive("n_examples", n_examples)
+    check_number("l2", l2)
+    check_number("n_examples", n_examples)
     return 1.0 / np.sqrt(2.0 * n_examples * l2)
 
 
 def l1_from_laplace_prior(scale, n_examples):
     """The l1 coefficient equivalent to a Laplace(0, b) prior on each weight: 1 / (N b)."""
-    check_positive("scale", scale)
-    check_positive("n_examples", n_examples)
+    check_number("scale", scale)
+    check_number("n_examples", n_examples)
     return 1.0 / (n_examples * scale)
 
 
 def laplace_prior_scale(l1, n_examples):
     """Inverse of :func:`l1_from_laplace_prior`: b = 1 / (N l1)."""
-    check_positive("l1", l1)
-    check_positive("n_examples", n_examples)
+    check_number("l1", l1)
+    check_number("n_examples", n_examples)
     return 1.0 / (n_examples * l1)
 
 

@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from .validation import check_positive
+from .validation import check_number
 
 __all__ = ["Schedule", "Constant", "StepDecay", "Cosine", "Warmup", "LossRatio", "as_schedule"]
 
@@ -55,8 +55,8 @@ class StepDecay(Schedule):
     """
 
     def __init__(self, factor, every=1):
-        check_positive("factor", factor)
-        check_positive("every", every, integer=True)
+        check_number("factor", factor)
+        check_number("every", every, integer=True)
         self.factor = float(factor)
         self.every = every
 
@@ -75,7 +75,7 @@ class Cosine(Schedule):
     """
 
     def __init__(self, epochs, min_rate=0.0):
-        check_positive("epochs", epochs, integer=True)
+        check_number("epochs", epochs, integer=True)
         if not (isinstance(min_rate, numbers.Real) and not isinstance(min_rate, bool)
                 and np.isfinite(min_rate) and min_rate >= 0):
             raise ValueError(f"min_rate must be a number >= 0; got {min_rate!r}")
@@ -105,8 +105,8 @@ class Warmup(Schedule):
     """
 
     def __init__(self, epochs, start_factor=0.1, then=None):
-        check_positive("epochs", epochs, integer=True)
-        check_positive("start_factor", start_factor)
+        check_number("epochs", epochs, integer=True)
+        check_number("start_factor", start_factor)
         if start_factor > 1:
             raise ValueError(f"start_factor must be in (0, 1]; got {start_factor!r}")
         if then is not None and not isinstance(then, Schedule):
@@ -139,7 +139,7 @@ class LossRatio(Schedule):
     needs_step_loss = True
 
     def __init__(self, window=100):
-        check_positive("window", window, integer=True)
+        check_number("window", window, integer=True)
         self.window = window
 
     def start(self, learning_rate):

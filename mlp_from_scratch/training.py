@@ -9,26 +9,12 @@ it records a :class:`History`, stops on a NaN loss (:class:`TrainingDivergedErro
 follows a learning-rate schedule (:mod:`mlp_from_scratch.schedules`), draws a
 progress bar where someone watches (:mod:`mlp_from_scratch.progress`), and calls
 callbacks at the end of every epoch, of which :class:`EarlyStopping` is one.
+A callback is a :class:`Callback` or a plain function ``f(net, epoch, history)``
+called after every epoch (``epoch`` 1-based); a true return value stops training.
 
 The loop needs from the network only ``check_inputs``, ``forward_pass``,
-``backward``, ``evaluate``, ``penalty``, ``data_loss_sum``, ``weights``,
-``biases`` and ``rng`` (and, for plain SGD, ``sgd_step``, which writes the step
-straight into the weights), so it imports nothing from :mod:`mlp_from_scratch.network`.
-
-Deviations from the API contract (API-CONTRACT.md, issue 11):
-
-* ``Optimizer.step`` has an optional fourth argument ``decay`` (which arrays
-  AdamW's weight decay applies to; :func:`train` passes True for the weights and
-  False for the biases), and it may overwrite the gradient arrays it is given.
-* A callback is a :class:`Callback` or a plain function ``f(net, epoch, history)``
-  called after every epoch (``epoch`` 1-based); a true return value stops training.
-
-Additions the contract does not name: ``mlp_from_scratch.train`` is re-exported;
-``MLP.check_inputs`` (formerly the private ``_inputs``), ``MLP.data_loss_sum`` and
-``MLP.rng`` (formerly ``_rng``) are public because this module uses them;
-``forward_pass`` returns an :class:`~mlp_from_scratch.network.Activations` list
-whose ``dropped`` holds the dropout masks; ``losses.LOSSES`` is keyed by
-``(output, loss)`` pairs.
+``backward``, ``data_loss``, ``evaluate``, ``penalty``, ``parameters`` and ``rng``,
+so it imports nothing from :mod:`mlp_from_scratch.network`.
 """
 
 from __future__ import annotations
@@ -39,14 +25,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .losses import LOSSES
-from .optimizers import SGD, make_optimizer, subtract_outer
-from .optimizers import sgd_step_applies
+from .optimizers import make_optimizer
 from .progress import show_progress
 from .schedules import as_schedule
-from .validation import check_positive
+from .validation import check_choice, check_number
 
-__all__ = ["train", "History", "TrainingDivergedError", "Callback", "EarlyStopping", "one_example_step"]
+__all__ = ["train", "hold_out", "History", "TrainingDivergedError", "Callback", "EarlyStopping"]
 
 
 class TrainingDivergedError(FloatingPointError, ValueError):
@@ -138,11 +122,8 @@ class EarlyStopping(Callback):
     """
 
     def __init__(self, patience=5, min_delta=0.0):
-        check_positive("patience", patience, integer=True)
-        if not (isinstance(min_delta, numbers.Real) and not isinstance(min_delta, bool)
-                and math.isfinite(min_delta) and min_delta >= 0):
-            raise ValueError(f"min_delta must be a non-negative number; got {min_delta!r}")
-        self.patience = patience
+        self.patience = check_number("patience", patience, integer=True)
+        check_number("min_delta", min_delta, "[0, inf)")
         self.min_delta = float(min_delta)
 
     def on_train_begin(self, net, history):
@@ -155,7 +136,7 @@ class EarlyStopping(Callback):
         val_loss = history.val_loss[-1]
         if val_loss < self.best_loss - self.min_delta:
             self.best_loss, self.best_epoch, self.waited = val_loss, epoch, 0
-            self.best_parameters = [p.copy() for p in net.weights + net.biases]
+            self.best_parameters = [p.copy() for p in net.parameters()]
             return False
         self.waited += 1
         if self.waited >= self.patience:
@@ -165,7 +146,7 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, net, history):
         if self.best_parameters is not None:
-            for p, best in zip(net.weights + net.biases, self.best_parameters):
+            for p, best in zip(net.parameters(), self.best_parameters):
                 p[...] = best
             history.best_epoch = self.best_epoch
 
@@ -199,110 +180,46 @@ def _as_callbacks(callbacks, early_stopping, has_validation):
     return result
 
 
-def one_example_step(net, x, y, learning_rate):
-    """One step of plain SGD on one example, touching only the rows of W^1 its non-zero inputs meet.
+def hold_out(X, y, fraction, seed):
+    """Split (X, y) at random into a training part and ``fraction`` of it held out for validation.
 
-    The same step as ``forward_pass``, ``backward`` and ``SGD.step`` on a batch of
-    one, fused, for networks without penalties or dropout. For one example the
-    first layer's weight gradient is the outer product x delta^T, whose row i is
-    x_i delta^T: **zero in every row whose input x_i is zero** (about 81 % of an
-    MNIST image's pixels). So the forward product z = (W^1)^T x may sum over the
-    non-zero inputs only, and the update may skip the other rows; it is exact,
-    since those rows would change by exactly zero, and the forward pass differs
-    from the dense one only in the order of its sum (the backpropagation chapter
-    says why). Below half non-zero inputs the step gathers those rows of W^1,
-    updates them, and writes them back; otherwise it uses W^1 whole.
+    One split for everything that holds data out (the estimator's early stopping,
+    the command line's validation curve): at least one example on each side.
 
     Parameters
     ----------
-    net : MLP (no l1/l2 penalty, no dropout)
-    x : ndarray, shape (n_0,), of the network's dtype
-    y : int ndarray, shape (1,): the label
-    learning_rate : float
+    X : array, shape (N, ...); y : array, shape (N,)
+    fraction : float in (0, 1)
+    seed : int or None
+        Seeds the random order (``numpy.random.default_rng``).
 
     Returns
     -------
-    loss : float
-        The example's data loss before the step.
-    predicted : ndarray, shape (1,)
-        The arg max of the output before the step.
+    (X_train, y_train), (X_val, y_val)
     """
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # as in train()
-        loss, predicted = _OneExampleSGD(net)(x, int(y[0]), learning_rate)
-    return loss, np.array([predicted])
+    check_number("fraction", fraction, "(0, 1)")
+    if len(X) < 2:
+        raise ValueError("holding out a validation set needs at least 2 examples (one for each side)")
+    n_val = min(len(X) - 1, max(1, round(fraction * len(X))))
+    order = np.random.default_rng(seed).permutation(len(X))
+    val, train = order[:n_val], order[n_val:]
+    return (X[train], y[train]), (X[val], y[val])
 
 
-class _OneExampleSGD:
-    """:func:`one_example_step` with the network's arrays and functions looked up once.
-
-    train() makes one per epoch and calls it with the label and the prediction as
-    ints: at about 150 µs a step, every NumPy call saved counts (each costs ~1 µs).
-    """
-
-    def __init__(self, net):
-        self.W, self.b, self.f = net.weights, net.biases, net._f
-        self.pair = LOSSES[net.output, net.loss_name]
-        # softmax + cross-entropy on a few logits: Python floats, fewer calls than NumPy
-        self.softmax_ce = (net.output, net.loss_name) == ("softmax", "cross_entropy") and net.weights[-1].shape[1] <= 32
-        self.output = net._F
-
-    def __call__(self, x, y, eta):
-        W, b, f = self.W, self.b, self.f
-        rows = x.nonzero()[0]
-        sparse = 2 * len(rows) < len(x)  # sparse-input trick: only the rows of the non-zero inputs (exact)
-        W1 = W[0].take(rows, axis=0) if sparse else W[0]  # a copy of those rows, written back at the end
-        a = x.take(rows) if sparse else x
-        activations = [a]  # a^0, ..., a^{L-1}, 1-D: every product is a matrix-vector product
-        for l in range(len(W)):
-            z = a @ (W[l] if l else W1)
-            z += b[l]
-            if l < len(W) - 1:
-                a = f.f_inplace(z)
-                activations.append(a)
-        if self.softmax_ce:
-            z_list = z.tolist()
-            m = max(z_list)
-            predicted = z_list.index(m)  # the first largest logit, as argmax
-            e = [math.exp(v - m) for v in z_list]  # exponents <= 0: no overflow
-            total = sum(e)
-            loss = math.log(total) + m - z_list[y]  # logsumexp(z) - z_y
-            scale = eta / total
-            d = [v * scale for v in e]  # eta a^L
-            d[y] -= eta
-            delta = np.array(d, dtype=z.dtype)  # eta delta^L = eta (a^L - y)
-        else:
-            predicted = int(z.argmax())
-            a_out, y_1 = self.output.f(z[None]), np.array([y])
-            loss = self.pair.sum(z[None], a_out, y_1, np.array([predicted]))
-            delta = self.pair.delta(a_out, y_1)[0]
-            delta *= eta
-        if not math.isfinite(loss):  # train() stops with TrainingDivergedError; the weights stay as they were
-            return loss, predicted
-        # eta rides on delta from here down: W^l -= a^{l-1} (eta delta^l)^T, b^l -= eta delta^l
-        for l in reversed(range(len(W))):
-            W_l = W[l] if l else W1
-            if l:  # delta of the layer below, through W^l before W^l moves
-                delta_below = W_l @ delta
-                delta_below *= f.derivative(activations[l])
-            subtract_outer(W_l, 1.0, activations[l], delta)
-            b[l] -= delta
-            if l:
-                delta = delta_below
-        if sparse:
-            W[0][rows] = W1  # the updated rows back into W^1; the others did not change
-        return loss, predicted
-
-
-def _one_example_step_applies(net, optimizer, batch_size):
-    """Whether :func:`one_example_step` is exactly the step train() would otherwise take."""
-    return (batch_size == 1 and type(optimizer) is SGD and not net.l1 and not net.l2
-            and not any(getattr(net, "dropout_rates", ())) and hasattr(net, "_F"))
+def _diverged(loss, epoch, step, lr):
+    return TrainingDivergedError(
+        f"the training loss became {loss} in epoch {epoch} (step {step}); the learning rate "
+        f"{lr:g} is probably too large: try a smaller one (e.g. a tenth), or standardise the inputs")
 
 
 def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, validation_data=None,
           lr_schedule=None, shuffle=True, early_stopping=None, callbacks=(), progress=None,
           train_metrics="running", record_steps=False, max_steps=None):
     """Train ``net`` by minibatch gradient descent with an optimiser.
+
+    Every step, whatever the optimiser and the batch size, is the same three calls:
+    ``cache = net.forward_pass(X_batch, training=True)``, ``dW, db =
+    net.backward(cache, y_batch)``, ``optimizer.step(net.parameters(), dW + db, eta)``.
 
     Parameters
     ----------
@@ -346,84 +263,56 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
     Returns
     -------
     History
+
+    Raises
+    ------
+    TrainingDivergedError
+        When a minibatch's loss is not finite (the parameters then hold the last step).
     """
     X, y = net.check_inputs(X, y)
-    check_positive("epochs", epochs, integer=True)
-    check_positive("learning_rate", learning_rate)
-    check_positive("batch_size", batch_size, integer=True)
+    check_number("epochs", epochs, integer=True)
+    check_number("batch_size", batch_size, integer=True)
     if max_steps is not None:
-        check_positive("max_steps", max_steps, integer=True)
-    if train_metrics not in ("running", "full"):
-        raise ValueError(f"train_metrics must be 'running' or 'full'; got {train_metrics!r}")
+        check_number("max_steps", max_steps, integer=True)
+    check_number("learning_rate", learning_rate)
+    check_choice("train_metrics", train_metrics, {"running": None, "full": None})
     if validation_data is not None:
         if len(validation_data) != 2:
             raise ValueError("validation_data must be a pair (X_val, y_val)")
-        X_val, y_val = net.check_inputs(*validation_data)
+        validation_data = net.check_inputs(*validation_data)
     callbacks = _as_callbacks(callbacks, early_stopping, validation_data is not None)
-    opt = make_optimizer(optimizer)
+    optimizer = make_optimizer(optimizer)
     schedule = as_schedule(lr_schedule)
     schedule.start(learning_rate)
-    decay = [True] * len(net.weights) + [False] * len(net.biases)  # weight decay: weights only
-
-    history = History()
+    params = net.parameters()
+    decay = [True] * len(net.weights) + [False] * len(net.biases)  # AdamW's weight decay: weights only
+    history, steps = History(), 0
     for c in callbacks:
         c.on_train_begin(net, history)
-    N = len(X)
-    batch_size = min(batch_size, N)
-    X_batch = np.empty((batch_size, X.shape[1]), dtype=X.dtype)  # reused every step
-    fused = _one_example_step_applies(net, opt, batch_size)  # plain SGD on one example: one_example_step
-    in_place = sgd_step_applies(net, opt)  # plain SGD: net.sgd_step writes every step straight into W and b
-    bar = None
-    if show_progress(progress):
-        from tqdm.auto import tqdm
-        bar = tqdm(total=epochs, unit="epoch", leave=False)
-    steps = 0
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    bar = _progress_bar(progress, epochs)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverging run is caught below
         for epoch in range(1, epochs + 1):
             lr = schedule.epoch_rate(epoch - 1)
             history.learning_rate.append(lr)
-            order = net.rng.permutation(N) if shuffle else np.arange(N)
-            params = net.weights + net.biases  # updated in place by the optimiser
-            one_example = _OneExampleSGD(net) if fused else None
+            order = net.rng.permutation(len(X)) if shuffle else np.arange(len(X))
             loss_sum, n_correct, n_seen = 0.0, 0, 0
-            for start in range(0, N, batch_size):
-                if fused:  # one example, plain SGD: forward, backward and update in one lean step
-                    i = order[start]
-                    yb = y[i]  # an int: one example
-                    batch_loss, predicted = one_example(X[i], yb, lr)
-                    n_batch, correct = 1, predicted == yb
-                else:
-                    idx = order[start:start + batch_size]
-                    # X[idx] into the reused array; mode="clip" skips the bounds checks' extra
-                    # copy (the indices come from a permutation of range(N), never out of range)
-                    xb = X.take(idx, axis=0, out=X_batch[:len(idx)], mode="clip")
-                    yb = y[idx]
-                    activations, z = net.forward_pass(xb, training=True)
-                    predicted = z.argmax(axis=1)
-                    batch_loss = net.data_loss_sum(z, activations[-1], yb, predicted)
-                    n_batch, correct = len(yb), np.count_nonzero(predicted == yb)
+            for start in range(0, len(X), batch_size):
+                idx = order[start:start + batch_size]
+                X_batch, y_batch = X[idx], y[idx]
+                cache = net.forward_pass(X_batch, training=True)
+                batch_loss = net.data_loss(cache, y_batch)
                 if not math.isfinite(batch_loss):
-                    raise TrainingDivergedError(
-                        f"the training loss became {batch_loss} in epoch {epoch} (step "
-                        f"{steps + 1}); the learning rate {lr:g} is probably too large: try a "
-                        "smaller one (e.g. a tenth), or standardise the inputs")
-                loss_sum += batch_loss
-                n_correct += int(correct)
-                n_seen += n_batch
-                if fused:
-                    opt.t += 1
-                else:
-                    if in_place:  # plain SGD: backpropagation fused with the update, no gradient arrays
-                        net.sgd_step(activations, yb, lr)
-                        opt.t += 1
-                    else:
-                        dW, db = net.backward(activations, yb)
-                        opt.step(params, dW + db, lr, decay)
+                    raise _diverged(batch_loss, epoch, steps + 1, lr)
+                dW, db = net.backward(cache, y_batch)
+                optimizer.step(params, dW + db, lr, decay)
                 steps += 1
-                if schedule.needs_step_loss or record_steps:
-                    if record_steps:
-                        history.step_loss.append(batch_loss / n_batch)
-                    lr = schedule.after_step(batch_loss / n_batch)
+                loss_sum += batch_loss * len(idx)
+                n_correct += int(np.count_nonzero(cache.logits.argmax(axis=1) == y_batch))
+                n_seen += len(idx)
+                if record_steps:
+                    history.step_loss.append(batch_loss)
+                if schedule.needs_step_loss:
+                    lr = schedule.after_step(batch_loss)
                 if max_steps is not None and steps >= max_steps:
                     break
             if train_metrics == "full":
@@ -432,20 +321,13 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
                 train_loss, train_acc = loss_sum / n_seen + net.penalty(), n_correct / n_seen
             history.loss.append(train_loss)
             history.accuracy.append(train_acc)
-            if not math.isfinite(train_loss):
-                raise TrainingDivergedError(
-                    f"the training loss became {train_loss} in epoch {epoch}; "
-                    f"try a smaller learning rate than {lr:g}")
             if validation_data is not None:
-                val_loss, val_acc = net.evaluate(X_val, y_val)
+                val_loss, val_acc = net.evaluate(*validation_data)
                 history.val_loss.append(val_loss)
                 history.val_accuracy.append(val_acc)
             if bar is not None:
                 bar.update(1)
-                postfix = {"loss": f"{train_loss:.4f}", "acc": f"{train_acc:.4f}"}
-                if validation_data is not None:
-                    postfix["val_acc"] = f"{history.val_accuracy[-1]:.4f}"
-                bar.set_postfix(postfix)
+                bar.set_postfix(loss=f"{train_loss:.4f}", acc=f"{train_acc:.4f}")
             stop = False
             for c in callbacks:
                 stop = bool(c.on_epoch_end(net, epoch, history)) or stop
@@ -456,3 +338,11 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
     for c in callbacks:
         c.on_train_end(net, history)
     return history
+
+
+def _progress_bar(progress, epochs):
+    """A tqdm bar over the epochs where someone watches (see :mod:`mlp_from_scratch.progress`), else None."""
+    if not show_progress(progress):
+        return None
+    from tqdm.auto import tqdm
+    return tqdm(total=epochs, unit="epoch", leave=False)

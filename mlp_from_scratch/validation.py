@@ -6,11 +6,12 @@ has to decode a broadcasting error from deep inside NumPy.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-__all__ = ["check_X", "check_y", "check_positive", "check_choice"]
+__all__ = ["check_X", "check_y", "check_number", "check_choice"]
 
 
 def check_choice(kind, value, table):
@@ -21,16 +22,23 @@ def check_choice(kind, value, table):
     return table[value]
 
 
-def check_positive(name, value, integer=False):
-    """A strictly positive (integer) number."""
-    if integer:
-        ok = isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0
-        kind = "a positive integer"
-    else:
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value) and value > 0
-        kind = "a positive number"
+def check_number(name, value, interval="(0, inf)", integer=False):
+    """``value`` if it is a real number (an integer, if ``integer``) in ``interval``.
+
+    ``interval`` is written as in mathematics, e.g. ``"(0, 1)"``, ``"[0, 1)"``,
+    ``"[0, inf)"``: a round bracket excludes its end, a square one includes it.
+    Booleans, NaN and infinities are refused; the message quotes the interval.
+    """
+    low, high = (float(end) for end in interval[1:-1].split(","))
+    kind = "an integer" if integer else "a number"
+    ok = (isinstance(value, numbers.Integral if integer else numbers.Real) and not isinstance(value, bool)
+          and math.isfinite(value)
+          and (low <= value if interval[0] == "[" else low < value)
+          and (value <= high if interval[-1] == "]" else value < high))
     if not ok:
-        raise ValueError(f"{name} must be {kind}; got {value!r}")
+        sign = {"(0, inf)": "positive", "[0, inf)": "non-negative"}.get(interval)
+        expected = f"a {sign} {kind[kind.index(' ') + 1:]}" if sign else f"{kind} in {interval}"
+        raise ValueError(f"{name} must be {expected}; got {value!r}")
     return value
 
 

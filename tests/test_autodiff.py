@@ -190,7 +190,7 @@ def test_mlp_graph_equals_torch_autograd(hidden):
     J, weights, biases = mlp_objective(net, X, y)
     J.backward()
 
-    params = [torch.tensor(p, requires_grad=True) for p in net.weights + net.biases]
+    params = [torch.tensor(p, requires_grad=True) for p in net.parameters()]
     f = {"relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}[hidden]
     a = torch.tensor(X)
     for l in range(net.n_layers):

@@ -1,4 +1,4 @@
-"""Tests of the book machine (issue 4): no build needed, a few seconds in all.
+"""Tests of the book machine: no build needed, a few seconds in all.
 
 - the Colab notebooks are in sync with their chapters, have no outputs, and their
   first code cell installs this release, only inside Colab;
@@ -578,7 +578,7 @@ def test_notation_names_exist_in_the_package():
 def test_show_source_is_the_installed_code():
     pytest.importorskip("IPython")
     from mlp_from_scratch import MLP
-    from mlp_from_scratch.display import show_source
+    from mlp_from_scratch.book.display import show_source
 
     code = show_source(MLP.predict)
     assert code.data.startswith("def predict(self, X):")
@@ -588,7 +588,7 @@ def test_show_source_is_the_installed_code():
 def test_glue_returns_python_numbers_and_prints_without_myst_nb(capsys, monkeypatch):
     import numpy as np
 
-    from mlp_from_scratch import display
+    from mlp_from_scratch.book import display
 
     monkeypatch.setitem(sys.modules, "myst_nb", None)  # as in Colab: no myst-nb
     value = display.glue("test_accuracy", np.float64(0.5))
@@ -601,7 +601,7 @@ def test_glue_returns_python_numbers_and_prints_without_myst_nb(capsys, monkeypa
 def test_results_round_trip_numpy_values_as_plain_python(tmp_path):
     import numpy as np
 
-    from mlp_from_scratch.results import load_results, save_results
+    from mlp_from_scratch.book.results import load_results, save_results
 
     saved = {"acc": np.float32(0.5), "n": np.int64(7), "curve": np.arange(3.0), 2: (np.bool_(True), "x")}
     save_results("probe", saved, tmp_path)

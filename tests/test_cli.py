@@ -41,23 +41,23 @@ def test_train_on_digits_in_a_subprocess(tmp_path):
 def test_bad_argument_in_a_subprocess(tmp_path):
     result = run_module("train", "--epochs", "0", cwd=tmp_path)
     assert result.returncode == 2
-    assert "argument --epochs: must be > 0, got '0'" in result.stderr
+    assert "argument --epochs: value must be a positive integer; got 0" in result.stderr
     assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("args, message", [
-    (["train", "--lr", "-0.1"], "argument --lr: must be > 0.0"),
+    (["train", "--lr", "-0.1"], "argument --lr: value must be a positive number; got -0.1"),
     (["train", "--lr", "fast"], "argument --lr: expected a number, got 'fast'"),
-    (["train", "--batch-size", "0"], "argument --batch-size: must be > 0"),
+    (["train", "--batch-size", "0"], "argument --batch-size: value must be a positive integer"),
     (["train", "--hidden", "50", "x"], "argument --hidden: expected an integer, got 'x'"),
-    (["train", "--l2", "-1"], "argument --l2: must be >= 0.0"),
-    (["train", "--validation", "1"], "argument --validation: must be in [0, 1)"),
+    (["train", "--l2", "-1"], "argument --l2: value must be a non-negative number"),
+    (["train", "--validation", "1"], "argument --validation: value must be a number in [0, 1)"),
     (["train", "--dataset", "imagenet"], "argument --dataset: invalid choice: 'imagenet'"),
     (["train", "--activation", "swish"], "argument --activation: invalid choice: 'swish'"),
     (["train", "--dtype", "float16"], "argument --dtype: invalid choice: 'float16'"),
     (["train", "--optimizer", "adagrad"], "argument --optimizer: invalid choice: 'adagrad'"),
-    (["train", "--dropout", "1"], "argument --dropout: must be in [0, 1)"),
-    (["train", "--patience", "0"], "argument --patience: must be > 0"),
+    (["train", "--dropout", "1"], "argument --dropout: value must be a number in [0, 1)"),
+    (["train", "--patience", "0"], "argument --patience: value must be a positive integer"),
     (["train", "--patience", "3", "--validation", "0"], "--patience (early stopping) needs a validation set"),
     (["fit"], "invalid choice: 'fit'"),
     ([], "the following arguments are required: COMMAND"),

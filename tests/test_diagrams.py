@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 from matplotlib.figure import Figure  # noqa: E402
 
 from mlp_from_scratch import MLP  # noqa: E402
-from mlp_from_scratch.diagrams import (describe_dropout, draw_dropout, draw_dropout_flow,  # noqa: E402
+from mlp_from_scratch.book.diagrams import (describe_dropout, draw_dropout, draw_dropout_flow,  # noqa: E402
                                        draw_layer_flow, draw_network, draw_worked_example)
 
 
@@ -59,7 +59,7 @@ def test_network_rejects_bad_layer_sizes(bad):
 def worked_example():
     net = MLP([2, 3, 2], hidden="sigmoid", output="softmax", seed=1)
     x = np.array([1.0, -1.0])
-    activations, _ = net.forward_pass(x[None, :])
+    activations = net.forward_pass(x[None, :]).activations
     return net, x, [a[0] for a in activations]
 
 
@@ -126,8 +126,8 @@ def test_layer_flow_names_the_objective_and_rejects_an_empty_one():
 def test_dropout_draws_the_masks_of_the_package():
     """The drawn units and weights follow masks drawn by the package's own dropout."""
     net = MLP([4, 6, 5, 3], dropout=0.5, seed=3)
-    activations, _ = net.forward_pass(np.ones((1, 4)), training=True)
-    keep = [activations.dropped[l][0][0] > 0 for l in (1, 2)]      # scaled masks r / (1 - p), one example
+    cache = net.forward_pass(np.ones((1, 4)), training=True)
+    keep = [cache.dropout[l][0][0] > 0 for l in (1, 2)]      # scaled masks r / (1 - p), one example
     assert not all(r.all() for r in keep), "seed 3 should drop at least one unit"
     ax = Figure().subplots()
     assert draw_dropout([4, 6, 5, 3], keep, ax=ax) is ax
@@ -213,7 +213,7 @@ import io  # noqa: E402
 
 from scipy.optimize import minimize  # noqa: E402
 
-from mlp_from_scratch.diagrams import draw_norm_ball, draw_prior_posterior, norm_ball_minimum  # noqa: E402
+from mlp_from_scratch.book.diagrams import draw_norm_ball, draw_prior_posterior, norm_ball_minimum  # noqa: E402
 
 H_TILTED = np.array([[2.0, 0.6], [0.6, 1.0]])
 

@@ -16,7 +16,7 @@ def test_parameters_have_the_documented_shapes_and_dtype():
         net = MLP([5, 7, 4, 3], seed=0, dtype=dtype)
         assert [W.shape for W in net.weights] == [(5, 7), (7, 4), (4, 3)]
         assert [b.shape for b in net.biases] == [(7,), (4,), (3,)]
-        assert {p.dtype for p in net.weights + net.biases} == {np.dtype(dtype)}
+        assert {p.dtype for p in net.parameters()} == {np.dtype(dtype)}
         assert net.n_layers == 3
         assert net.n_parameters == 5 * 7 + 7 + 7 * 4 + 4 + 4 * 3 + 3
         assert all(np.all(b == 0) for b in net.biases)
@@ -141,7 +141,7 @@ def test_one_full_batch_step_is_w_minus_eta_times_the_gradient(blobs):
     expected_W = [W - 0.3 * g for W, g in zip(net.weights, dW)]
     expected_b = [b - 0.3 * g for b, g in zip(net.biases, db)]
     net.fit(X, y, epochs=1, learning_rate=0.3, batch_size=len(X), shuffle=False)
-    for W, e in zip(net.weights + net.biases, expected_W + expected_b):
+    for W, e in zip(net.parameters(), expected_W + expected_b):
         np.testing.assert_allclose(W, e, rtol=1e-12, atol=1e-15)
 
 
@@ -178,7 +178,7 @@ def test_fit_is_exactly_reproducible(blobs):
         runs.append((net, history))
     (a, ha), (b, hb) = runs
     assert ha.as_dict() == hb.as_dict()
-    for p, q in zip(a.weights + a.biases, b.weights + b.biases):
+    for p, q in zip(a.parameters(), b.parameters()):
         assert p.tobytes() == q.tobytes()
 
 
@@ -206,7 +206,7 @@ def test_float32_end_to_end(blobs, input_dtype):
     history = net.fit(X, y, epochs=3, learning_rate=0.05, batch_size=16,
                       validation_data=(X, y), lr_schedule=StepDecay(0.9))
     dW, db = net.gradients(X, y)
-    arrays = net.weights + net.biases + dW + db + [net.forward(X), net.predict_proba(X)]
+    arrays = net.parameters() + dW + db + [net.forward(X), net.predict_proba(X)]
     assert {a.dtype for a in arrays} == {np.dtype(np.float32)}
     assert all(math.isfinite(v) for v in history.loss + history.val_loss)
 
@@ -381,7 +381,7 @@ def test_float_labels_with_integer_values_are_accepted(net):
     (dict(batch_size=0), r"batch_size must be a positive integer"),
     (dict(batch_size=-5), r"batch_size must be a positive integer"),
     (dict(max_steps=0), r"max_steps must be a positive integer"),
-    (dict(train_metrics="all"), r"train_metrics must be 'running' or 'full'"),
+    (dict(train_metrics="all"), r"unknown train_metrics 'all'; valid choices are: 'running', 'full'"),
     (dict(validation_data=(GOOD_X,)), r"validation_data must be a pair"),
     (dict(validation_data=(np.ones((2, 5)), [0, 1])), r"5 features"),
     (dict(lr_schedule="fast"), r"lr_schedule must be None, a Schedule"),

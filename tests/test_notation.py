@@ -1,4 +1,4 @@
-"""One notation in every chapter (issue 13): no chapter uses a symbol that the notation
+"""One notation in every chapter: no chapter uses a symbol that the notation
 page (book/notation.md) reserves for something else.
 
 The check reads the Markdown of every page under ``book/`` (outside code cells, inline

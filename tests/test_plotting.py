@@ -127,7 +127,7 @@ def _one_layer_graph():
 
 
 def test_plot_graph_draws_one_box_per_tensor_and_one_arrow_per_use():
-    from mlp_from_scratch.plotting import plot_graph
+    from mlp_from_scratch.book.diagrams import plot_graph
     ax = Figure().subplots()
     assert plot_graph(_one_layer_graph(), ax=ax) is ax
     boxes = [p for p in ax.patches if p.get_gid() == "graph-node"]
@@ -145,7 +145,7 @@ def test_plot_graph_draws_one_box_per_tensor_and_one_arrow_per_use():
 
 def test_plot_graph_routes_a_long_edge_below_the_boxes():
     from mlp_from_scratch.autodiff import Tensor, tanh
-    from mlp_from_scratch.plotting import plot_graph
+    from mlp_from_scratch.book.diagrams import plot_graph
     x = Tensor(np.ones(3), name="x")
     ax = Figure().subplots()
     plot_graph((tanh(tanh(x)) + x).sum(), ax=ax)          # x is used twice, three columns apart
@@ -159,7 +159,7 @@ def test_plot_graph_routes_a_long_edge_below_the_boxes():
 
 def test_plot_graph_labels_constants_and_rejects_arrays():
     from mlp_from_scratch.autodiff import Tensor
-    from mlp_from_scratch.plotting import plot_graph
+    from mlp_from_scratch.book.diagrams import plot_graph
     ax = Figure().subplots()
     plot_graph((Tensor(np.ones(2), name="w") * 0.5).sum(), ax=ax)
     assert {t.get_text() for t in ax.texts} == {"w\n(2)", "0.5\nscalar", "mul\n(2)", "sum\nscalar"}

@@ -110,7 +110,7 @@ def test_training_is_deterministic(case, batch_size):
     h1 = net.fit(X, y, epochs=2, learning_rate=0.05, batch_size=batch_size, record_steps=True)
     h2 = twin.fit(X, y, epochs=2, learning_rate=0.05, batch_size=batch_size, record_steps=True)
     assert h1.as_dict() == h2.as_dict()
-    for p, q in zip(net.weights + net.biases, twin.weights + twin.biases):
+    for p, q in zip(net.parameters(), twin.parameters()):
         assert p.tobytes() == q.tobytes()
 
 

@@ -1,4 +1,4 @@
-"""Every chapter of the book has the same skeleton (issue 13).
+"""Every chapter of the book has the same skeleton.
 
 For each executable page listed in ``_toc.yml``:
 

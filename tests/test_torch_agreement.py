@@ -112,7 +112,7 @@ def test_one_sgd_step_agrees_with_a_step_along_the_torch_gradient():
         for p in weights + biases:
             p -= 0.5 * p.grad
     net.fit(X, y, epochs=1, learning_rate=0.5, batch_size=10, shuffle=False)
-    for ours, theirs in zip(net.weights + net.biases, weights + biases):
+    for ours, theirs in zip(net.parameters(), weights + biases):
         np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
@@ -149,7 +149,7 @@ def test_training_with_each_optimizer_agrees_with_torch_optim(name):
             opt.step()
     start_weights = [W.copy() for W in net.weights]
     net.fit(X, y, epochs=2, learning_rate=lr, batch_size=8, shuffle=False, optimizer=name)
-    for ours, theirs in zip(net.weights + net.biases, weights + biases):
+    for ours, theirs in zip(net.parameters(), weights + biases):
         theirs = theirs.detach().numpy()
         assert np.max(np.abs(ours - theirs)) <= 1e-12 * np.max(np.abs(theirs))
     assert max(np.max(np.abs(W - W0)) for W, W0 in zip(net.weights, start_weights)) > 1e-3

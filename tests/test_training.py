@@ -34,8 +34,8 @@ def test_fit_without_shuffling_is_the_manual_loop_in_order(blobs):
     for _ in range(2):
         for start in range(0, len(X), 7):
             dW, db = manual.gradients(X[start:start + 7], y[start:start + 7])
-            opt.step(manual.weights + manual.biases, dW + db, 0.01)
-    for a, b in zip(fitted.weights + fitted.biases, manual.weights + manual.biases):
+            opt.step(manual.parameters(), dW + db, 0.01)
+    for a, b in zip(fitted.parameters(), manual.parameters()):
         np.testing.assert_array_equal(a, b)
 
 
@@ -82,17 +82,17 @@ def test_dropout_gradients_with_a_fixed_mask_match_central_differences(hidden):
     state = net.rng.bit_generator.state
 
     def objective():
-        activations, z = net.forward_pass(X, training=True)
-        return net.data_loss_sum(z, activations[-1], y, z.argmax(axis=1)) / len(y) + net.penalty()
+        return net.data_loss(net.forward_pass(X, training=True), y) + net.penalty()
 
-    activations = with_fixed_masks(net, state, lambda: net.forward_pass(X, training=True)[0])
-    assert set(activations.dropped) == {1, 2}  # both hidden layers were dropped
-    for l, (mask, a) in activations.dropped.items():
+    cache = with_fixed_masks(net, state, lambda: net.forward_pass(X, training=True))
+    assert [l for l, d in enumerate(cache.dropout) if d is not None] == [1, 2]  # both hidden layers
+    for l in (1, 2):
+        mask, a = cache.dropout[l]
         rate = net.dropout_rates[l - 1]
-        assert set(np.unique(mask)) <= {0.0, 1 / (1 - rate)}
-        np.testing.assert_array_equal(activations[l], a * mask)
-    dW, db = net.backward(activations, y)
-    for g, p in zip(dW + db, net.weights + net.biases):
+        assert set(np.unique(mask)) <= {0.0, np.float64(1 / (1 - rate))}
+        np.testing.assert_array_equal(cache.activations[l], a * mask)
+    dW, db = net.backward(cache, y)
+    for g, p in zip(dW + db, net.parameters()):
         numeric = numerical_gradient(lambda _: with_fixed_masks(net, state, objective), p)
         assert relative_error(g, numeric) <= 1e-7
 
@@ -118,7 +118,7 @@ def test_zero_dropout_is_bit_identical_to_no_dropout(blobs):
     for kwargs in ({}, {"dropout": 0.0}, {"dropout": [0.0, 0.0]}):
         net = MLP([4, 6, 5, 3], seed=7, **kwargs)
         history = net.fit(X, y, epochs=3, learning_rate=0.1, batch_size=8)
-        runs.append((history.loss, [W.copy() for W in net.weights + net.biases]))
+        runs.append((history.loss, [W.copy() for W in net.parameters()]))
     for loss, params in runs[1:]:
         assert loss == runs[0][0]
         for p, q in zip(params, runs[0][1]):
@@ -129,7 +129,7 @@ def test_inference_ignores_dropout(blobs):
     X, y = blobs
     dropped, plain = MLP([4, 6, 3], dropout=0.5, seed=1), MLP([4, 6, 3], seed=1)
     dropped.fit(X, y, epochs=3, learning_rate=0.1, batch_size=10)
-    for W, V in zip(plain.weights + plain.biases, dropped.weights + dropped.biases):
+    for W, V in zip(plain.parameters(), dropped.parameters()):
         W[...] = V
     np.testing.assert_array_equal(dropped.predict_proba(X), plain.predict_proba(X))
     np.testing.assert_array_equal(dropped.predict_proba(X), dropped.predict_proba(X))
@@ -145,8 +145,8 @@ def test_dropout_is_seeded_and_only_where_asked(blobs):
     ha = a.fit(X, y, epochs=2, learning_rate=0.1, batch_size=10)
     hb = b.fit(X, y, epochs=2, learning_rate=0.1, batch_size=10)
     assert ha.loss == hb.loss
-    activations, _ = a.forward_pass(a.check_inputs(X), training=True)
-    assert set(activations.dropped) == {2}
+    cache = a.forward_pass(a.check_inputs(X), training=True)
+    assert [l for l, d in enumerate(cache.dropout) if d is not None] == [2]
     assert "dropout=[0.0, 0.5]" in repr(a)
 
 
@@ -158,9 +158,10 @@ def test_bad_dropout_is_rejected(bad):
 
 def test_dropout_keeps_float32():
     net = MLP([4, 6, 3], dropout=0.3, dtype=np.float32, seed=0)
-    activations, z = net.forward_pass(np.ones((5, 4), dtype=np.float32), training=True)
-    assert activations[1].dtype == np.float32 and z.dtype == np.float32
-    dW, db = net.backward(activations, np.array([0, 1, 2, 0, 1]))
+    cache = net.forward_pass(np.ones((5, 4), dtype=np.float32), training=True)
+    assert cache.activations[1].dtype == np.float32 and cache.logits.dtype == np.float32
+    assert cache.dropout[1][0].dtype == np.float32
+    dW, db = net.backward(cache, np.array([0, 1, 2, 0, 1]))
     assert {g.dtype for g in dW + db} == {np.dtype(np.float32)}
 
 
@@ -177,7 +178,7 @@ class Snapshots(Callback):
         self.parameters = []
 
     def on_epoch_end(self, net, epoch, history):
-        self.parameters.append([p.copy() for p in net.weights + net.biases])
+        self.parameters.append([p.copy() for p in net.parameters()])
 
 
 def test_early_stopping_restores_exactly_the_best_weights():
@@ -189,7 +190,7 @@ def test_early_stopping_restores_exactly_the_best_weights():
     best = int(np.argmin(history.val_loss)) + 1
     assert history.best_epoch == best
     assert history.stopped_epoch == best + 3 == history.epochs < 200
-    for p, kept in zip(net.weights + net.biases, snapshots.parameters[best - 1]):
+    for p, kept in zip(net.parameters(), snapshots.parameters[best - 1]):
         np.testing.assert_array_equal(p, kept)
     assert net.evaluate(*validation)[0] == history.val_loss[best - 1]
     assert f"best_epoch={best}" in repr(history)

@@ -30,7 +30,7 @@ Glued values come from the build: the chapter's executed notebook in the build's
 jupyter-cache (``--values-from``, default: the last build's, as
 ``_build/results/execution-times.json`` records it). The values used are stored in the notebook's metadata
 (``mlp_from_scratch.glued``), and a note in the notebook says that they are the build's
-and that a run prints its own (``mlp_from_scratch.display.glue`` prints ``name = value``).
+and that a run prints its own (``mlp_from_scratch.book.display.glue`` prints ``name = value``).
 A chapter that the cache does not hold keeps the values of its committed notebook; a
 glue with no value at all shows its name in code font. So:
 

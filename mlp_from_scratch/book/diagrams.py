@@ -9,8 +9,9 @@ dropout mask in the forward and backward flow (:func:`draw_dropout_flow`); and t
 pictures of regularisation: the L1 and L2 constraint regions with the contours of a
 quadratic loss (:func:`draw_norm_ball`, with the constrained minimiser
 :func:`norm_ball_minimum`), and a prior, a likelihood and their posterior on one
-parameter (:func:`draw_prior_posterior`). They are drawn from the same sizes and
-arrays the chapters compute with, so a drawing cannot drift from the text.
+parameter (:func:`draw_prior_posterior`); and the computational graph of an
+:mod:`~mlp_from_scratch.autodiff` tensor (:func:`plot_graph`). They are drawn from the
+same sizes and arrays the chapters compute with, so a drawing cannot drift from the text.
 
 The symbols are those of the notation page: layers ``l = 1..L``, ``a^0 = x``,
 ``z^l = (W^l)^T a^{l-1} + b^l``, ``a^l = f(z^l)``, output ``a^L = F(z^L)``, error
@@ -27,7 +28,7 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
 
 __all__ = ["draw_network", "draw_worked_example", "draw_layer_flow", "draw_dropout", "describe_dropout",
-           "draw_dropout_flow", "norm_ball_minimum", "draw_norm_ball", "draw_prior_posterior"]
+           "draw_dropout_flow", "norm_ball_minimum", "draw_norm_ball", "draw_prior_posterior", "plot_graph"]
 
 _UNIT_RADIUS = 0.22
 _FORWARD_COLOUR = "C0"
@@ -750,4 +751,101 @@ def draw_prior_posterior(theta, log_prior, log_likelihood, ax=None, symbol=r"\th
     ax.set_xlabel(rf"${symbol}$")
     ax.set_ylabel("density")
     ax.legend(fontsize=8)
+    return ax
+
+
+_GRAPH_COLOURS = {"leaf": "#cfe2f3", "op": "#fce5cd", "root": "#f4cccc"}
+
+
+def _graph_layout(order):
+    """Columns and rows of the nodes of a graph, given in topological order.
+
+    An operation sits one column right of its right-most parent; a leaf one column
+    left of its first user, so that inputs stand next to the operation that reads them.
+    The nodes of a column are stacked from the top, in topological order.
+    """
+    column = {}
+    for node in order:
+        if node.parents:
+            column[id(node)] = 1 + max(column.get(id(p), 0) for p in node.parents)
+    for node in order:
+        if not node.parents:
+            users = [column[id(n)] for n in order if any(p is node for p in n.parents)]
+            column[id(node)] = min(users) - 1 if users else 0
+    shift = min(column.values())
+    stacks = {}
+    for node in order:
+        stacks.setdefault(column[id(node)] - shift, []).append(node)
+    position = {}
+    for x, nodes in stacks.items():
+        for i, node in enumerate(nodes):
+            position[id(node)] = (x, (len(nodes) - 1) / 2 - i)
+    return position
+
+
+def plot_graph(root, ax=None, width=0.8, height=0.5):
+    """Draw the computational graph of an autodiff tensor, inputs on the left.
+
+    Leaves (inputs and parameters) are blue boxes labelled with their name, operations
+    orange boxes labelled with what they compute, the output red; every box shows the
+    shape of its value, and an arrow runs from each tensor to every operation using it.
+    An arrow between neighbouring columns is straight; a longer one runs below the
+    boxes, in a lane of its own, so that it crosses none of them.
+
+    Parameters
+    ----------
+    root : mlp_from_scratch.autodiff.Tensor
+        The output, e.g. the loss; the graph is everything it was computed from.
+    ax : matplotlib Axes, optional
+        Drawn into; a new figure is made when None.
+    width, height : float
+        Size of a box, in units of the distance between columns and rows.
+
+    Returns
+    -------
+    matplotlib Axes
+        The boxes are patches with gid "graph-node", the arrows patches with gid
+        "graph-edge"; the labels are its texts.
+    """
+    from matplotlib.path import Path
+
+    from ..autodiff import Tensor, topological_order
+
+    if not isinstance(root, Tensor):
+        raise ValueError(f"root must be an autodiff Tensor; got {type(root).__name__}")
+    order = topological_order(root)
+    position = _graph_layout(order)
+    n_columns = 1 + max(x for x, _ in position.values())
+    n_rows = max(sum(1 for x, _ in position.values() if x == c) for c in range(n_columns))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.7 * n_columns, 0.5 + 0.9 * n_rows))
+    gutter = (1 - width) / 2                  # from a box's side to the middle of the gap
+    lane = -(n_rows - 1) / 2 - height / 2     # below the lowest box
+    arrow = dict(gid="graph-edge", arrowstyle="-|>", mutation_scale=12, color="0.3",
+                 shrinkA=0, shrinkB=0, zorder=1)
+    for node in order:
+        x, y = position[id(node)]
+        kind = "root" if node is root else ("op" if node.parents else "leaf")
+        ax.add_patch(FancyBboxPatch((x - width / 2, y - height / 2), width, height, gid="graph-node",
+                                    boxstyle="round,pad=0.02", fc=_GRAPH_COLOURS[kind], ec="0.3",
+                                    zorder=2))
+        shape = "scalar" if node.value.ndim == 0 else "(" + ", ".join(map(str, node.shape)) + ")"
+        if node.parents or node.name:
+            label = node.op if node.parents else node.name
+        else:                                 # an unnamed leaf: a constant such as l2
+            label = f"{node.value.item():g}" if node.value.size == 1 else "constant"
+        ax.text(x, y, f"{label}\n{shape}", ha="center", va="center", fontsize=9, zorder=3)
+        for parent in node.parents:
+            px, py = position[id(parent)]
+            start, end = (px + width / 2, py), (x - width / 2, y)
+            if x - px == 1:
+                ax.add_patch(FancyArrowPatch(start, end, **arrow))
+                continue
+            lane -= 0.3                       # out to the gap, down to a new lane, along, and up
+            a, b = px + width / 2 + gutter, x - width / 2 - gutter
+            corners = [start, (a, py), (a, lane), (b, lane), (b, y), end]
+            ax.add_patch(FancyArrowPatch(path=Path(corners), **arrow))
+    ax.set_xlim(-0.6, n_columns - 0.4)
+    ax.set_ylim(min(lane, -n_rows / 2) - 0.1, n_rows / 2)
+    ax.set_axis_off()
     return ax

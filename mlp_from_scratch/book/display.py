@@ -4,7 +4,7 @@ They work in three places: the book's build (Jupyter Book / myst-nb), Google Col
 and a plain Jupyter notebook. IPython is imported only when a helper is called, so
 importing :mod:`mlp_from_scratch` never needs it.
 
->>> from mlp_from_scratch.display import glue, show_source
+>>> from mlp_from_scratch.book.display import glue, show_source
 >>> from mlp_from_scratch import MLP
 >>> show_source(MLP.forward_pass)               # doctest: +SKIP  (the real code, highlighted)
 >>> accuracy = glue("accuracy", 0.9731)         # doctest: +SKIP  ({glue:text}`accuracy:.1%`)
