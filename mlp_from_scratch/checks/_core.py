@@ -353,24 +353,24 @@ def run_check(check, student, cases, reference, mistakes=(), names=None, call=No
         return CheckResult(check, True, "passed", "", n)
 
     variants = {}  # mistake name -> [dict per case], computed once
+
+    def explains(mistake, name):
+        """Whether ``mistake`` reproduces the student's ``name`` on every case."""
+        if mistake.variant is None and mistake.predicate is None:
+            return False   # recognised by the unpacker, from the structure of the answer
+        if mistake.predicate is not None:
+            return all(mistake.predicate(cases[k], expected[k], answers[k]) for k, _, _ in pairs(name))
+        if mistake.name not in variants:
+            with np.errstate(all="ignore"):
+                variants[mistake.name] = [mistake.variant(case, want) or {} for case, want in zip(cases, expected)]
+        return all(_close(got, np.asarray(variants[mistake.name][k].get(name, want)), equal_nan=True)
+                   for k, got, want in pairs(name))
+
+    # one mistake that explains every differing output; failing that, one per output
+    whole = next((m for m in mistakes if all(explains(m, name) for name in failing)), None)
     diagnoses, groups, first, unexplained = [], {}, None, []   # groups: mistake (or message) -> outputs
     for name in failing:
-        found = None
-        for mistake in mistakes:
-            if mistake.variant is None and mistake.predicate is None:
-                continue   # recognised by the unpacker, from the structure of the answer
-            if mistake.predicate is not None:
-                hit = all(mistake.predicate(cases[k], expected[k], answers[k]) for k, _, _ in pairs(name))
-            else:
-                if mistake.name not in variants:
-                    with np.errstate(all="ignore"):
-                        variants[mistake.name] = [mistake.variant(case, want) or {}
-                                                  for case, want in zip(cases, expected)]
-                hit = all(_close(got, np.asarray(variants[mistake.name][k].get(name, want)), equal_nan=True)
-                          for k, got, want in pairs(name))
-            if hit:
-                found = mistake
-                break
+        found = whole or next((m for m in mistakes if explains(m, name)), None)
         if found is not None:
             diagnosis, where = found.name, (None, name, None, None)
             groups.setdefault(found, []).append(name)   # one sentence for every output it explains

@@ -92,8 +92,7 @@ def _unpack_forward(value, case):
         raise BadOutput(f"your forward_pass must return the list [a^0, ..., a^{L}]; it returned "
                         f"{'None' if value is None else type(value).__name__}")
     if len(value) == L:
-        raise BadOutput(f"your list holds {L} arrays, a^1 ... a^{L}: it starts with a^0 = X, the input, "
-                        f"which the backward pass needs for dW^1 = (a^0)^T delta^1", "forward_missing_input")
+        raise BadOutput(f"your list holds {L} arrays, a^1 ... a^{L}; {MISSING_INPUT.message}", MISSING_INPUT.name)
     if len(value) != L + 1:
         raise BadOutput(f"your forward_pass returned {len(value)} arrays; expected L + 1 = {L + 1}, "
                         f"[a^0, ..., a^{L}]")
@@ -110,8 +109,11 @@ def _forward_variant(f=None, F=None, zero_bias=False, last_hidden=False):
     return variant
 
 
+MISSING_INPUT = Mistake("forward_missing_input", "the list of activations starts with the input a^0 = X, "
+                        "which the backward pass needs for dW^1", "[a^0, a^1, ..., a^L], dW^1 = (a^0)^T delta^1")
+
 FORWARD_MISTAKES = [
-    Mistake("forward_missing_input", "the list of activations starts with the input", "a^0 = X"),
+    MISSING_INPUT,   # recognised by the length of the list (see _unpack_forward)
     Mistake("forward_hidden_activation_on_output", "your last layer applies the hidden activation f; the "
             "output layer applies the output function F", "a^L = F(z^L)", _forward_variant(last_hidden=True)),
     Mistake("forward_no_output_function", "your last layer returns the logits z^L: apply the output "
