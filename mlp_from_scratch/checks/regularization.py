@@ -88,8 +88,7 @@ def package_dropout(a, p, seed):
 
     def dropped(x):
         net.rng = np.random.default_rng(seed)
-        activations, _ = net.forward_pass(x, training=True)
-        return activations[1]
+        return net.forward_pass(x, training=True)[0][1]   # the activations a^0, a~^1, a^2; a~^1
     return dropped(a), dropped(np.ones_like(a))
 
 
