@@ -1,5 +1,6 @@
 """Checks that teach: run a student's own implementation of a piece of the book and say what is wrong.
 
+>>> import numpy as np
 >>> from mlp_from_scratch.checks import check_softmax
 >>> def softmax(z):
 ...     e = np.exp(z)
@@ -12,8 +13,10 @@ seeded float64 cases (several shapes, zeros, large logits, ...), compares it wit
 the package's own implementation and, where it differs, names the known mistake
 that reproduces the answer (:data:`CATALOGUE`), or says where the largest error
 is. It returns a :class:`CheckResult`: truthy only on a pass, shown as a verdict in
-a notebook and as one line in a terminal. The student's function's contract (its
-arguments, shapes and return values) is the docstring of its check.
+a notebook and as one line in a terminal, carrying the diagnosis's stable name for a
+grader. The student's function's contract (its arguments, shapes and return values)
+is the docstring of its check; a student's exception, NaN, wrong shape or dtype is
+reported as such, and ``raise NotImplementedError`` as "not implemented yet".
 """
 
 from ._core import CheckResult, Mistake

@@ -41,8 +41,7 @@ class Case:
     """One set of inputs for the student's function, with a label a student can read."""
 
     label: str
-    args: tuple
-    kwargs: dict = field(default_factory=dict)
+    args: tuple   # the student's function is called with these (read-only copies of the arrays)
     extra: dict = field(default_factory=dict)   # what the reference needs besides the arguments
 
 
@@ -69,7 +68,7 @@ class Mistake:
         return f"{self.explanation}: {self.equation}" if self.equation else self.explanation
 
 
-@dataclass
+@dataclass(repr=False)
 class CheckResult:
     """The verdict of one check: truthy only on a pass.
 
@@ -111,6 +110,9 @@ class CheckResult:
 
     def __bool__(self):
         return self.passed
+
+    def __repr__(self):   # the plain line, also at a Python prompt
+        return str(self)
 
     def __str__(self):
         if self.passed:
@@ -295,7 +297,7 @@ def run_check(check, student, cases, reference, mistakes=(), names=None, call=No
     names : list of str
         The names of the outputs the student's function returns (one name: a single array).
     call : callable (student, case) -> value, optional
-        How to call the student's function; default ``student(*args, **kwargs)`` on
+        How to call the student's function; default ``student(*case.args)`` on
         read-only copies of the case's arrays.
     unpacker : callable (value, case) -> dict, optional
         How to read what ``call`` returned; default :func:`unpack` of ``names``.
@@ -305,8 +307,7 @@ def run_check(check, student, cases, reference, mistakes=(), names=None, call=No
     if not callable(student):
         raise TypeError(f"check_{check} takes your function itself, e.g. check_{check}({check}); "
                         f"got {type(student).__name__}")
-    call = call or (lambda f, case: f(*[_readonly_copy(a) for a in case.args],
-                                      **{k: _readonly_copy(v) for k, v in case.kwargs.items()}))
+    call = call or (lambda f, case: f(*[_readonly_copy(a) for a in case.args]))
     unpacker = unpacker or unpack(names)
     n = len(cases)
     answers = []

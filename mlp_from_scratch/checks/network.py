@@ -148,15 +148,24 @@ def network_cases(seed):
 
 
 def check_forward_pass(forward_pass, hidden="relu", output="softmax", seed=0):
-    """Check ``forward_pass(X, weights, biases, f, F) -> activations``.
+    """Check the student's forward pass, ``forward_pass(X, weights, biases, f, F) -> activations``.
 
-    Parameters of the student's function: ``X`` (N, n_0); ``weights`` a list of the L
-    matrices W^l, shape (n_{l-1}, n_l); ``biases`` a list of the L vectors b^l, shape
-    (n_l,); ``f`` the hidden activation and ``F`` the output function (functions of z).
-    It returns the list [a^0, ..., a^L] of L + 1 arrays, a^0 = X and a^l of shape (N, n_l):
-    z^l = a^{l-1} @ W^l + b^l, a^l = f(z^l) for l < L, a^L = F(z^L).
+    Parameters
+    ----------
+    forward_pass : callable
+        The student's function. ``X`` (N, n_0); ``weights`` the list of the L matrices
+        W^l, each (n_{l-1}, n_l); ``biases`` the list of the L vectors b^l, each (n_l,);
+        ``f`` the hidden activation and ``F`` the output function (functions of z).
+        Returns the list [a^0, ..., a^L] of L + 1 arrays: a^0 = X, a^l of shape (N, n_l),
+        z^l = a^{l-1} @ W^l + b^l, a^l = f(z^l) for l < L, a^L = F(z^L).
+    hidden, output : str
+        Which of the package's functions the check passes as ``f`` and ``F`` (names as in ``MLP``).
+    seed : int
+        Seeds the generated networks and inputs (any seed works).
 
-    ``hidden`` and ``output`` name the functions the check passes (the package's).
+    Returns
+    -------
+    CheckResult
     """
     f, F = HIDDEN_ACTIVATIONS[hidden].f, OUTPUT_ACTIVATIONS[output].f
     cases = [Case(label, (X, weights, biases, f, F)) for label, X, weights, biases in network_cases(seed)]
@@ -207,14 +216,25 @@ def layer_cases(hidden, seed):
 
 
 def check_layer_backward(layer_backward, hidden="relu", seed=0):
-    """Check ``layer_backward(delta, a_prev, W, derivative) -> (dW, db, delta_prev)``: one layer's backward step.
+    """Check the student's backward step through one layer, ``layer_backward(delta, a_prev, W, derivative)``.
 
-    Parameters of the student's function, for the layer z^l = a^{l-1} @ W^l + b^l of a
-    batch of N examples: ``delta`` (N, n_l) = dJ/dz^l of the mean loss J (so it already
-    carries the 1/N); ``a_prev`` (N, n_{l-1}) the layer's input a^{l-1} = f(z^{l-1});
-    ``W`` (n_{l-1}, n_l); ``derivative`` the function giving f'(z^{l-1}) from a^{l-1}.
-    It returns ``dW`` (n_{l-1}, n_l) = (a^{l-1})^T delta, ``db`` (n_l,) = delta^T 1 and
-    ``delta_prev`` (N, n_{l-1}) = (delta W^T) * f'(z^{l-1}).
+    Parameters
+    ----------
+    layer_backward : callable
+        The student's function, for the layer z^l = a^{l-1} @ W^l + b^l of a batch of N
+        examples. ``delta`` (N, n_l) is D^l = dJ/dz^l of the mean loss J (it already
+        carries the 1/N); ``a_prev`` (N, n_{l-1}) the layer's input a^{l-1} = f(z^{l-1});
+        ``W`` (n_{l-1}, n_l); ``derivative`` the function giving f'(z^{l-1}) from a^{l-1}.
+        Returns ``(dW, db, delta_prev)``: dW (n_{l-1}, n_l) = (a^{l-1})^T D^l,
+        db (n_l,) = (D^l)^T 1 and delta_prev (N, n_{l-1}) = (D^l (W^l)^T) * f'(z^{l-1}).
+    hidden : str
+        The hidden activation behind ``a_prev`` and ``derivative`` (names as in ``MLP``).
+    seed : int
+        Seeds the generated cases (any seed works).
+
+    Returns
+    -------
+    CheckResult
     """
     return run_check("layer_backward", layer_backward, layer_cases(hidden, seed),
                      lambda case: dict(zip(("dW", "db", "delta_prev"),
@@ -277,14 +297,25 @@ BACKWARD_MISTAKES = [
 
 
 def check_backward(backward, hidden="relu", seed=0):
-    """Check ``backward(activations, y, weights, derivative) -> (dW, db)``: backpropagation of a network.
+    """Check the student's backpropagation, ``backward(activations, y, weights, derivative) -> (dW, db)``.
 
-    The network has hidden activation f, softmax outputs and the mean cross-entropy
-    J = (1/N) sum_n l_n (no penalty). Parameters of the student's function:
-    ``activations`` the list [a^0, ..., a^L] of its forward pass (a^l of shape (N, n_l));
-    ``y`` (N,) the integer labels; ``weights`` the list of the W^l, (n_{l-1}, n_l);
-    ``derivative`` the function giving f'(z^l) from a^l. It returns the lists ``dW``
-    (dW^l shaped like W^l) and ``db`` (db^l of shape (n_l,)): the gradient of J.
+    Parameters
+    ----------
+    backward : callable
+        The student's function, for a network with hidden activation f, softmax outputs
+        and the mean cross-entropy J = (1/N) sum_n l_n (no penalty). ``activations`` is
+        the list [a^0, ..., a^L] of the forward pass, a^l of shape (N, n_l); ``y`` (N,) the
+        integer labels; ``weights`` the list of the W^l, each (n_{l-1}, n_l); ``derivative``
+        the function giving f'(z^l) from a^l. Returns the gradient of J as two lists,
+        ``dW`` (dW^l of W^l's shape) and ``db`` (db^l of shape (n_l,)).
+    hidden : str
+        The hidden activation of the generated networks (names as in ``MLP``).
+    seed : int
+        Seeds the generated networks, inputs and labels (any seed works).
+
+    Returns
+    -------
+    CheckResult
     """
     derivative = HIDDEN_ACTIVATIONS[hidden].derivative
     cases = []
