@@ -541,6 +541,7 @@ def test_result_is_truthy_only_on_a_pass_and_shows_its_verdict():
 def test_html_is_escaped():
     result = CheckResult("x<y>", False, "exception", "a <b> & c")
     assert "<b>" not in result._repr_html_() and "&lt;b&gt;" in result._repr_html_()
+    assert "<code>a</code>" in CheckResult("softmax", False, "mismatch", "`a` differs")._repr_html_()
 
 
 def test_the_cases_depend_on_the_seed_and_are_reproducible():

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 import traceback
 import warnings
 from dataclasses import dataclass, field
@@ -126,8 +127,9 @@ class CheckResult:
 
     def _repr_html_(self):
         colour, mark, verdict = (("#1a7f37", "✓", "passed") if self.passed else ("#cf222e", "✗", "failed"))
+        message = re.sub(r"`([^`]*)`", r"<code>\1</code>", html.escape(self.message))   # `x` as in Markdown
         body = (f"{self.n_cases} cases" if self.passed
-                else f"<code>{html.escape(self.diagnosis)}</code>: {html.escape(self.message)}")
+                else f"<code>{html.escape(self.diagnosis)}</code>: {message}")
         return (f'<div style="border-left: 4px solid {colour}; padding: 0.3em 0.8em;">'
                 f'<strong style="color: {colour};">{mark} <code>{html.escape(self.check)}</code> '
                 f"{verdict}</strong> &mdash; {body}</div>")
@@ -191,7 +193,8 @@ def describe_exception(check, error, case):
     where = _student_frame(error)
     at = (f", line {where[0]} in {where[1]}" + (f": `{where[2]}`" if where[2] else "")) if where else ""
     return CheckResult(check, False, "exception", diagnoses=("exception",), message=
-                       f"your function raised {type(error).__name__}: {error} (case '{case.label}'{at})."
+                       f"your function raised {type(error).__name__}{f': {error}' if str(error) else ''} "
+                       f"(case '{case.label}'{at})."
                        + _hint(check, error), case=case.label)
 
 
@@ -335,7 +338,8 @@ def run_check(check, student, cases, reference, mistakes=(), names=None, call=No
             return CheckResult(check, False, "wrong_output",
                                f"your function returned {len(got)} arrays; expected {len(want)} "
                                f"({', '.join(want)}) (case '{case.label}').", n, case.label)
-    order = list(dict.fromkeys(name for want in expected for name in want))   # cases may differ (depth)
+    # the outputs of the case with the most first (cases may differ in depth): dW1, dW2, dW3, db1, ...
+    order = list(dict.fromkeys(name for want in sorted(expected, key=len, reverse=True) for name in want))
 
     def pairs(name):
         """(index, student's, expected) of ``name`` on every case that has this output."""

@@ -144,7 +144,7 @@ def check_relu_derivative(relu_derivative, seed=0):
 
 
 def check_sigmoid(sigmoid, seed=0):
-    """Check ``sigmoid(z) -> a``: 1 / (1 + exp(-z)) elementwise, finite and warning-free for any z."""
+    """Check ``sigmoid(z) -> a``: 1 / (1 + exp(-z)) elementwise, finite for any z."""
     return _check_activation("sigmoid", "sigma(z) = 1 / (1 + exp(-z))", SIGMOID.f, sigmoid,
                              elementwise_cases(seed), SIGMOID_MISTAKES)
 
