@@ -217,8 +217,9 @@ def adam_mistakes(make):
         Mistake("adam_bias_correction_t_minus_1", "Adam's bias correction uses t - 1: at the first step "
                 "1 - beta^0 = 0 and theta becomes NaN; t counts the steps from 1",
                 "m_hat = m_t / (1 - beta1^t), v_hat = v_t / (1 - beta2^t)", _all_nan),
-        Mistake("adam_no_bias_correction", "your Adam has no bias correction, so its first steps are "
-                "too short (m and v start at 0)", "m_hat = m_t / (1 - beta1^t), v_hat = v_t / (1 - beta2^t)",
+        Mistake("adam_no_bias_correction", "your Adam has no bias correction: m and v start at 0, so their "
+                "first values are biased toward 0 until divided by 1 - beta^t",
+                "m_hat = m_t / (1 - beta1^t), v_hat = v_t / (1 - beta2^t)",
                 _variant(make, counter=10 ** 6)),   # at t = 10^6, 1 - beta^t is 1 in float64
         Mistake("adam_betas_swapped", "your Adam swaps beta1 and beta2: beta1 averages the gradients, beta2 "
                 "their squares", "m_t = beta1 m_{t-1} + (1 - beta1) g_t, v_t = beta2 v_{t-1} + (1 - beta2) g_t^2",

@@ -43,7 +43,7 @@ L1_MISTAKES = [
     Mistake("l1_divides_by_abs", "W / |W| is 0 / 0 = NaN at w = 0; np.sign(W) gives the subgradient 0 there",
             "d|w|/dw = sign(w), 0 at w = 0", _one(lambda W: W / np.abs(W))),
     Mistake("l1_one_at_zero", "your subgradient is 1 at w = 0: any value in [-1, 1] is a subgradient there, "
-            "but the book (np.sign, and MLP) takes 0, so that a weight at 0 stays at 0",
+            "but the book (np.sign, and MLP) takes 0: the penalty does not push a weight that is exactly 0",
             "d|w|/dw = sign(w), 0 at w = 0", _one(lambda W: np.where(W >= 0, 1.0, -1.0))),
     Mistake("l1_returns_penalty", "you return the penalty sum |w|, a number; its gradient has W's shape",
             "d/dW sum |w| = sign(W)", _one(lambda W: np.float64(np.abs(W).sum()))),
