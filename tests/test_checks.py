@@ -571,3 +571,8 @@ def test_bad_use_of_a_check_is_a_clear_error():
         CHECKS["softmax"](np.zeros(3))
     with pytest.raises(ValueError, match="no \\(output, loss\\) pair"):
         CHECKS["output_delta"](output_delta, output="softmax", loss="hinge")
+    for name in ("forward_pass", "layer_backward", "backward"):
+        with pytest.raises(ValueError, match="unknown hidden activation 'softplus'"):
+            CHECKS[name](CORRECT[name], hidden="softplus")
+    with pytest.raises(ValueError, match="unknown output 'softmin'"):
+        CHECKS["forward_pass"](forward_pass, output="softmin")

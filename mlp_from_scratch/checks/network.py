@@ -23,6 +23,7 @@ from .. import autodiff
 from ..activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..losses import canonical_delta
 from ..network import MLP
+from ..validation import check_choice
 from ._core import BadOutput, Case, Mistake, as_array, run_check
 
 __all__ = ["check_forward_pass", "check_layer_backward", "check_backward", "MISTAKES"]
@@ -167,7 +168,8 @@ def check_forward_pass(forward_pass, hidden="relu", output="softmax", seed=0):
     -------
     CheckResult
     """
-    f, F = HIDDEN_ACTIVATIONS[hidden].f, OUTPUT_ACTIVATIONS[output].f
+    f = check_choice("hidden activation", hidden, HIDDEN_ACTIVATIONS).f
+    F = check_choice("output", output, OUTPUT_ACTIVATIONS).f
     cases = [Case(label, (X, weights, biases, f, F)) for label, X, weights, biases in network_cases(seed)]
     return run_check("forward_pass", forward_pass, cases,
                      lambda case: dict(zip(_forward_names(case),
@@ -236,6 +238,7 @@ def check_layer_backward(layer_backward, hidden="relu", seed=0):
     -------
     CheckResult
     """
+    check_choice("hidden activation", hidden, HIDDEN_ACTIVATIONS)
     return run_check("layer_backward", layer_backward, layer_cases(hidden, seed),
                      lambda case: dict(zip(("dW", "db", "delta_prev"),
                                            package_layer_gradients(*case.args[:3], case.extra["z_prev"],
@@ -317,7 +320,7 @@ def check_backward(backward, hidden="relu", seed=0):
     -------
     CheckResult
     """
-    derivative = HIDDEN_ACTIVATIONS[hidden].derivative
+    derivative = check_choice("hidden activation", hidden, HIDDEN_ACTIVATIONS).derivative
     cases = []
     rng = np.random.default_rng(seed)
     for label, X, weights, biases in network_cases(seed):
