@@ -412,7 +412,10 @@ def test_two_mistakes_in_two_outputs_are_both_named():
 
 # -------------------------------------------------------- the generic verdicts
 def bumped(name, where):
-    """The correct solution with one entry of its (first) output changed, on the case numbered ``call``."""
+    """The correct solution with 0.5 added to one entry of its (first) output.
+
+    ``where = (call, index)``: the entry ``index`` on the ``call``-th call (0-based), that is, one case.
+    """
     calls = {"n": 0}
     call, index = where
 
