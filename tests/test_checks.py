@@ -579,3 +579,10 @@ def test_bad_use_of_a_check_is_a_clear_error():
             CHECKS[name](CORRECT[name], hidden="softplus")
     with pytest.raises(ValueError, match="unknown output 'softmin'"):
         CHECKS["forward_pass"](forward_pass, output="softmin")
+
+
+def test_a_notebook_shows_the_verdict():
+    formatters = pytest.importorskip("IPython.core.formatters")
+    data, _ = formatters.DisplayFormatter().format(CHECKS["softmax"](naive_softmax))   # what Jupyter sends
+    assert "softmax_unstable" in data["text/html"] and "failed" in data["text/html"]
+    assert data["text/plain"].startswith("softmax: FAILED [softmax_unstable]")
