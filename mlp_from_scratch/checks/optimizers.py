@@ -69,7 +69,7 @@ def package_trajectory(make, case, gradient=None, learning_rate=None, counter=No
         optimizer.t = counter
     out = {}
     for name, g in zip(_names(), grads):
-        g = gradient(theta, g) if gradient else g.copy()   # a copy: the optimisers use it as scratch
+        g = gradient(theta, g) if gradient else g.copy()   # a copy: an optimiser may use it as scratch space
         optimizer.step([theta], [g], eta if learning_rate is None else learning_rate)
         out[name] = theta.copy()
     return out
