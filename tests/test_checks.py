@@ -18,6 +18,7 @@ from mlp_from_scratch import regularization as R
 from mlp_from_scratch.checks import CATALOGUE, CHECKS, MISTAKES, CheckResult
 from mlp_from_scratch.checks.regularization import package_dropout
 from mlp_from_scratch.losses import output_delta as package_output_delta
+from mlp_from_scratch.losses import per_example_loss
 
 SEEDS = [0, 1, 20261206]
 
@@ -61,6 +62,10 @@ def logsumexp(z):
 def softmax_jacobian(z):
     F = stable_softmax(z)
     return np.diag(F) - np.outer(F, F)
+
+
+def cross_entropy(z, y):
+    return logsumexp(z) - z[np.arange(len(y)), y]
 
 
 def output_delta(a, y):
@@ -160,7 +165,7 @@ def mul_backward(A, B, grad_Z):
 CORRECT = {
     "relu": relu, "relu_derivative": relu_derivative, "sigmoid": sigmoid, "sigmoid_derivative": sigmoid_derivative,
     "tanh": np.tanh, "tanh_derivative": tanh_derivative, "softmax": stable_softmax, "logsumexp": logsumexp,
-    "softmax_jacobian": softmax_jacobian, "output_delta": output_delta, "forward_pass": forward_pass,
+    "softmax_jacobian": softmax_jacobian, "cross_entropy": cross_entropy, "output_delta": output_delta, "forward_pass": forward_pass,
     "layer_backward": layer_backward, "backward": backward, "sgd_step": sgd_step, "momentum_step": momentum_step,
     "nesterov_step": nesterov_step, "rmsprop_step": rmsprop_step, "adam_step": adam_step,
     "adamw_step": adamw_step, "l1_subgradient": np.sign, "l2_gradient": lambda W: W + W,
@@ -174,6 +179,7 @@ PACKAGE = {
     "sigmoid_derivative": A.sigmoid_derivative, "tanh": A.tanh, "tanh_derivative": A.tanh_derivative,
     "softmax": A.softmax, "logsumexp": lambda z: A.logsumexp(z, axis=1), "softmax_jacobian": A.softmax_jacobian,
     "output_delta": lambda a, y: package_output_delta(a, y, "softmax", "cross_entropy"),
+    "cross_entropy": lambda z, y: per_example_loss(z, A.softmax(z), y, "softmax", "cross_entropy"),
     "l1_subgradient": R.l1_subgradient, "l2_gradient": R.l2_gradient,
 }
 
@@ -316,6 +322,13 @@ STUDENTS = {  # (check, mistake) -> (the student's wrong function, keyword argum
     ("softmax_jacobian", "jacobian_diagonal_only"): jacobian_with(lambda F: np.diag(F * (1 - F))),
     ("softmax_jacobian", "jacobian_missing_diagonal"): jacobian_with(lambda F: -np.outer(F, F)),
     ("softmax_jacobian", "jacobian_sign"): jacobian_with(lambda F: np.outer(F, F) - np.diag(F)),
+    ("cross_entropy", "cross_entropy_unstable"): lambda z, y: -np.log(
+        np.exp(z)[np.arange(len(y)), y] / np.exp(z).sum(axis=1)),
+    ("cross_entropy", "cross_entropy_log_of_softmax"): lambda z, y: -np.log(stable_softmax(z)[np.arange(len(y)), y]),
+    ("cross_entropy", "cross_entropy_sign"): lambda z, y: z[np.arange(len(y)), y] - logsumexp(z),
+    ("cross_entropy", "cross_entropy_all_classes"): lambda z, y: (logsumexp(z)[:, None] - z).sum(axis=1),
+    ("cross_entropy", "cross_entropy_forgets_logsumexp"): lambda z, y: -z[np.arange(len(y)), y],
+    ("cross_entropy", "cross_entropy_returns_mean"): lambda z, y: np.mean(cross_entropy(z, y)),
     ("output_delta", "delta_sign"): lambda a, y: one_hot(y, a.shape[1]) - a,
     ("output_delta", "delta_label_not_one_hot"): lambda a, y: a - y.reshape(-1, 1),
     ("output_delta", "delta_divided_by_N"): lambda a, y: (a - one_hot(y, a.shape[1])) / len(y),

@@ -20,7 +20,7 @@ reported as such, and ``raise NotImplementedError`` as "not implemented yet".
 """
 
 from ._core import CheckResult, Mistake
-from .activations import (check_logsumexp, check_output_delta, check_relu, check_relu_derivative,
+from .activations import (check_cross_entropy, check_logsumexp, check_output_delta, check_relu, check_relu_derivative,
                           check_sigmoid, check_sigmoid_derivative, check_softmax, check_softmax_jacobian,
                           check_tanh, check_tanh_derivative)
 from .activations import MISTAKES as _ACTIVATION_MISTAKES
@@ -38,7 +38,7 @@ from .regularization import (check_dropout_backward, check_dropout_forward, chec
 __all__ = ["CheckResult", "Mistake", "CHECKS", "MISTAKES", "CATALOGUE",
            "check_relu", "check_relu_derivative", "check_sigmoid", "check_sigmoid_derivative",
            "check_tanh", "check_tanh_derivative", "check_softmax", "check_logsumexp",
-           "check_softmax_jacobian", "check_output_delta",
+           "check_softmax_jacobian", "check_cross_entropy", "check_output_delta",
            "check_forward_pass", "check_layer_backward", "check_backward",
            "check_sgd_step", "check_momentum_step", "check_nesterov_step", "check_rmsprop_step",
            "check_adam_step", "check_adamw_step",

@@ -1,4 +1,4 @@
-"""Checks of the activations, the softmax and its friends, and the output delta.
+"""Checks of the activations, the softmax and its friends, the cross-entropy and the output delta.
 
 Every check takes the student's function and a ``seed`` (the cases are drawn from
 ``np.random.default_rng(seed)``; any seed works) and returns a
@@ -18,7 +18,7 @@ from ._core import Case, Mistake, run_check
 
 __all__ = ["check_relu", "check_relu_derivative", "check_sigmoid", "check_sigmoid_derivative",
            "check_tanh", "check_tanh_derivative", "check_softmax", "check_logsumexp",
-           "check_softmax_jacobian", "check_output_delta", "MISTAKES"]
+           "check_softmax_jacobian", "check_cross_entropy", "check_output_delta", "MISTAKES"]
 
 RELU, SIGMOID, TANH = (HIDDEN_ACTIVATIONS[name] for name in ("relu", "sigmoid", "tanh"))
 
@@ -225,7 +225,51 @@ def check_softmax_jacobian(softmax_jacobian, seed=0):
                      JACOBIAN_MISTAKES, ["J"], equation="dF_i/dz_j = F_i (delta_ij - F_j)")
 
 
-# ------------------------------------------------------------- the output delta
+# ------------------------------------------------------ the loss and the output delta
+def _rows(z, y):
+    return z[np.arange(len(y)), y]
+
+
+CROSS_ENTROPY_MISTAKES = [
+    Mistake("cross_entropy_unstable", "your loss overflows for large logits: exp(z) is inf; compute it from "
+            "the logits with the log-sum-exp", "l = logsumexp(z) - z_y",
+            lambda case, ref: {"loss": -np.log(_rows(np.exp(case.args[0]), case.args[1])
+                                               / np.exp(case.args[0]).sum(axis=1))}),
+    Mistake("cross_entropy_log_of_softmax", "your loss takes the log of the softmax, which underflows to 0 "
+            "for a confidently wrong example (log 0 = -inf); compute it from the logits", "l = logsumexp(z) - z_y",
+            lambda case, ref: {"loss": -np.log(_rows(softmax(case.args[0]), case.args[1]))}),
+    Mistake("cross_entropy_sign", "your loss has the opposite sign: it is minus the log-probability of the "
+            "label", "l = -log a_y = logsumexp(z) - z_y", lambda case, ref: {"loss": -ref["loss"]}),
+    Mistake("cross_entropy_all_classes", "your loss adds -log a_k over every class; only the label's "
+            "probability enters (y is one-hot)", "l = -sum_k y_k log a_k = -log a_y",
+            lambda case, ref: {"loss": -reference_activations.log_softmax(case.args[0]).sum(axis=1)}),
+    Mistake("cross_entropy_forgets_logsumexp", "your loss is -z_y: the log of the softmax also subtracts "
+            "the log-sum-exp of the row", "l = -log softmax(z)_y = logsumexp(z) - z_y",
+            lambda case, ref: {"loss": -_rows(*case.args)}),
+    Mistake("cross_entropy_returns_mean", "you return the mean over the batch; the check asks for the loss "
+            "of each example, shape (N,)", "l_n = logsumexp(z_n) - z_{n, y_n}",
+            lambda case, ref: {"loss": np.mean(ref["loss"])}),
+]
+
+
+def check_cross_entropy(cross_entropy, seed=0):
+    """Check ``cross_entropy(z, y) -> l``: the loss of each example of a softmax output, from the logits.
+
+    ``z`` (N, K) the logits z^L, ``y`` (N,) the integer labels; ``l`` (N,) with
+    l_n = -log softmax(z_n)_{y_n} = logsumexp(z_n) - z_{n, y_n}, finite for any finite logits.
+    """
+    rng = np.random.default_rng(seed)
+    cases = [Case(case.label, (case.args[0], rng.integers(0, case.args[0].shape[1], len(case.args[0]))))
+             for case in logit_cases(seed)]
+    wrong = rng.normal(0, 1, (3, 4))
+    wrong[:, 1] += 800.0                 # class 1 certain, the label another: its probability underflows
+    cases.append(Case("confidently wrong (logit gap 800)", (wrong, np.array([0, 2, 3]))))
+    return run_check("cross_entropy", cross_entropy, cases,
+                     lambda case: {"loss": reference_losses.per_example_loss(
+                         case.args[0], softmax(case.args[0]), case.args[1], "softmax", "cross_entropy")},
+                     CROSS_ENTROPY_MISTAKES, ["loss"], equation="l_n = logsumexp(z_n) - z_{n, y_n}")
+
+
 def output_delta_mistakes(pair):
     """The output delta's catalogue for the (output, loss) ``pair``."""
     canonical = LOSSES[pair].canonical
@@ -278,4 +322,4 @@ MISTAKES = {"relu": RELU_MISTAKES, "relu_derivative": RELU_DERIVATIVE_MISTAKES, 
             "sigmoid_derivative": SIGMOID_DERIVATIVE_MISTAKES, "tanh": TANH_MISTAKES,
             "tanh_derivative": TANH_DERIVATIVE_MISTAKES, "softmax": SOFTMAX_MISTAKES,
             "logsumexp": LOGSUMEXP_MISTAKES, "softmax_jacobian": JACOBIAN_MISTAKES,
-            "output_delta": output_delta_mistakes(("softmax", "cross_entropy"))}
+            "cross_entropy": CROSS_ENTROPY_MISTAKES, "output_delta": output_delta_mistakes(("softmax", "cross_entropy"))}
