@@ -89,7 +89,7 @@ RELU_DERIVATIVE_MISTAKES = [
 
 SIGMOID_MISTAKES = [
     Mistake("sigmoid_unstable", "your sigmoid overflows for large z: exp(z) / (1 + exp(z)) is inf / inf; "
-            "use 1 / (1 + exp(-z)) for z >= 0 and exp(z) / (1 + exp(z)) for z < 0",
+            "write it as 1 / (1 + exp(-z)), which only overflows for very negative z, to the right limit 0",
             "sigma(z) = 1 / (1 + exp(-z))", _naive(lambda z: np.exp(z) / (1 + np.exp(z)))),
     Mistake("sigmoid_sign", "your sigmoid is sigma(-z) = 1 - sigma(z): the exponent is exp(-z)",
             "sigma(z) = 1 / (1 + exp(-z))", _of(lambda z, a: 1 - a)),
