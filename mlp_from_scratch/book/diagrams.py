@@ -253,6 +253,17 @@ def _arrow(ax, start, end, colour, gid, style="-|>", linestyle="-", rad=0.0, lab
     return arrow
 
 
+def _finish_flow(ax, xs, half, top, bottom, right):
+    """Label the forward and backward rows of a flow diagram and frame its boxes."""
+    ax.text(xs[0] - half, top + 0.55, "forward pass", color=_FORWARD_COLOUR, fontsize=9, ha="left")
+    ax.text(xs[0] - half, bottom - 0.75, "backward pass", color=_BACKWARD_COLOUR, fontsize=9, ha="left")
+    ax.set_xlim(xs[0] - half - 0.2, xs[2] + half + right)
+    ax.set_ylim(bottom - 1.0, top + 0.9)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    return ax
+
+
 def draw_layer_flow(objective="J", ax=None):
     """The forward and backward flow through one layer ``l``.
 
@@ -317,13 +328,7 @@ def draw_layer_flow(objective="J", ax=None):
     _arrow(ax, (xs[1] - 0.6, bottom + 0.35), (xs[0] + 2.6, middle - 0.4), "0.4", "reuse", linestyle="--")
     _arrow(ax, (xs[1] + 1.0, top - 0.35), (xs[1] + 1.0, bottom + 0.35), "0.4", "reuse", linestyle="--",
            label=r"$f'(\mathbf{z}^l)$", label_offset=(0.45, 0))
-    ax.text(xs[0] - half, top + 0.55, "forward pass", color=_FORWARD_COLOUR, fontsize=9, ha="left")
-    ax.text(xs[0] - half, bottom - 0.75, "backward pass", color=_BACKWARD_COLOUR, fontsize=9, ha="left")
-    ax.set_xlim(xs[0] - half - 0.2, xs[2] + half + 1.5)
-    ax.set_ylim(bottom - 1.0, top + 0.9)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    return ax
+    return _finish_flow(ax, xs, half, top, bottom, right=1.5)
 
 
 def _check_keep(layer_sizes, keep):
@@ -518,13 +523,7 @@ def draw_dropout_flow(ax=None):
            label=r"$\mathbf{r}^l / (1 - p)$, $f'(\mathbf{z}^l)$", label_offset=(0, -0.5))
     _arrow(ax, (xs[1], middle + 0.37), (xs[1], top - 0.37), "0.3", "mask")
     _arrow(ax, (xs[1] - 1.2, middle - 0.37), (xs[0] + 1.2, bottom + 0.37), "0.3", "mask")
-    ax.text(xs[0] - half, top + 0.55, "forward pass", color=_FORWARD_COLOUR, fontsize=9, ha="left")
-    ax.text(xs[0] - half, bottom - 0.75, "backward pass", color=_BACKWARD_COLOUR, fontsize=9, ha="left")
-    ax.set_xlim(xs[0] - half - 0.2, xs[2] + half + 0.2)
-    ax.set_ylim(bottom - 1.0, top + 0.9)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    return ax
+    return _finish_flow(ax, xs, half, top, bottom, right=0.2)
 
 
 def _check_quadratic(w_star, H, radius, norm):
