@@ -101,6 +101,7 @@ def last_build_cache() -> Path:
 
 GLUE_MIME = ("text/plain", "text/markdown")
 # Glues whose values differ from run to run by nature: timings and the machine's cores.
+# Their names say so (``..._seconds``, ``..._time_ratio``, ``..._us``, ``..._workers``).
 MEASURED = re.compile(r"seconds|minutes|time|speedup|workers|(_ms|_us)(_|$)")
 MARK = re.compile("\x00(?P<key>[^\x01]*)\x01(?P<text>[^\x02]*)\x02")
 
