@@ -72,17 +72,24 @@ def canonical_delta(a, y):
 
 # ------------------------------------------------------------ softmax + cross-entropy
 def softmax_cross_entropy(z, a, y):
-    """Per-example l = -log a_t = logsumexp(z) - z_t, from the logits (finite for any z).
+    """Per-example l = -log a_t = logsumexp(z) - z_t (finite for any z).
 
-    With the softmax ``a`` of the forward pass at hand, logsumexp(z) = z_k - log a_k for
-    any class k; at the largest logit k, a_k >= 1/K, so the logarithm is accurate and
-    the loss costs one log per example instead of an exp per logit. Without it
-    (``a=None``), :func:`~mlp_from_scratch.activations.logsumexp` of the logits.
+    With the softmax ``a`` of the forward pass at hand, -log a_t costs one gather and
+    one log per example. It is as accurate as the logits' form while a_t is a normal
+    float; where a_t has underflowed (a loss above about 87 in float32, 708 in
+    float64) -log a_t would be inf or inexact, and those rows take the logits' form,
+    :func:`~mlp_from_scratch.activations.logsumexp` of z minus z_t (also used when
+    ``a`` is None).
     """
     if a is None:
         return logsumexp(z, axis=1) - label_logits(z, y)
-    k = z.argmax(axis=1)
-    return label_logits(z, k) - np.log(label_logits(a, k)) - label_logits(z, y)
+    a_t = label_logits(a, y)
+    tiny = np.finfo(a.dtype).tiny                   # the smallest normal float
+    loss = -np.log(np.maximum(a_t, tiny))
+    underflowed = a_t < tiny
+    if underflowed.any():
+        loss[underflowed] = logsumexp(z[underflowed], axis=1) - label_logits(z[underflowed], y[underflowed])
+    return loss
 
 
 def softmax_cross_entropy_grad_a(a, y):

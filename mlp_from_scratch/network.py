@@ -296,7 +296,7 @@ class MLP:
 
     def data_loss(self, cache, y):
         """The mean data loss of the batch of ``cache`` (a float), computed from its logits."""
-        return float(np.mean(per_example_loss(cache.logits, cache.activations[-1], y, self.output, self.loss_name)))
+        return float(per_example_loss(cache.logits, cache.activations[-1], y, self.output, self.loss_name).sum()) / len(y)
 
     def loss(self, X, y):
         """The objective: mean over examples of the data loss, plus the penalty."""

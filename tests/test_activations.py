@@ -196,6 +196,21 @@ def test_cross_entropy_is_finite_and_exact_at_huge_logits():
     np.testing.assert_allclose(bce, [2 * HUGE + np.log(2), 2 * HUGE, HUGE, HUGE], rtol=1e-15, atol=1e-11)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_near_underflow_takes_the_logits(dtype):
+    # Losses on both sides of the smallest normal float: -log a_t would lose digits
+    # (subnormal a_t) or be inf (a_t = 0); the loss must follow logsumexp(z) - z_t.
+    bound = -np.log(np.finfo(dtype).tiny)
+    gaps = np.array([bound - 5, bound - 0.5, bound + 0.5, bound + 5, 2 * bound])
+    z = np.zeros((len(gaps), 3), dtype=dtype)
+    z[:, 0] = gaps.astype(dtype)
+    y = np.full(len(gaps), 1)
+    expected = logsumexp(z.astype(np.float64), axis=1) - z[:, 1].astype(np.float64)
+    with strict_floating_point():
+        loss = per_example_loss(z, softmax(z), y, "softmax", "cross_entropy")
+    np.testing.assert_allclose(loss, expected, rtol=8 * np.finfo(dtype).eps)
+
+
 def test_cross_entropy_matches_minus_log_of_probabilities_for_moderate_logits():
     z = np.random.default_rng(7).normal(size=(5, 3))
     y = np.array([0, 1, 2, 1, 0])
