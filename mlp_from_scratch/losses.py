@@ -174,7 +174,10 @@ LOSSES = {
 
 
 def per_example_loss(z, a, y, output, loss):
-    """Per-example data loss, shape ``(N,)``."""
+    """Per-example data loss, shape ``(N,)``, from the logits ``z`` and the outputs ``a = F(z)``.
+
+    Squared error needs ``a``; the two cross-entropies can work from ``z`` alone (``a=None``).
+    """
     return LOSSES[output, loss].value(z, a, y)
 
 
