@@ -4,14 +4,20 @@ Two checks, on the Markdown of the pages (outside code cells, inline code, comme
 and roles):
 
 1. **The declared symbols** (``book/_data/symbols.yml``, from which the notation page
-   renders its tables). Every sentence of a page in the table of contents that
-   *defines* a symbol, in one of the forms of ``DEFINITION_FORMS`` ("where $X$ is
-   the ...", "$X$ denotes ...", "let $X$ be ...", "write $X$ for ...", "call ...
-   $X$", "with $X$ the ...", "$X := ...$"), must define a declared symbol, with its
-   declared meaning (the sentence names one of its ``cues``), on a page the declaration
-   lists. A failure names the page, the line, the symbol, the declared meaning and
-   the fix. The declarations themselves are checked too: one meaning per symbol, the
-   listed pages exist and use the symbol.
+   renders its tables). A sentence of a page in the table of contents *defines* a
+   symbol when it has one of the forms of ``DEFINITION_FORMS``: "where $X$ is the
+   (a, an) ...", "$X$ denotes ...", "let $X$ be ...", "write $X$ for ...", "(we)
+   call ... $X$" (not "the homework calls $X$": another text's names), "with $X$
+   the ...", "with a ... $X$" and "$X := ...$", where $X$ is one symbol (with indices
+   or an argument, not an expression) and, after "with", not a value ("with
+   $h = 0.1$"). Such a sentence must define a declared symbol (else: *undeclared*),
+   with its declared meaning, that is, it names one of the declaration's ``cues``
+   (else: *another meaning*), on a page the declaration lists (else: *page not
+   listed*). A symbol is its letter with accents, without bold face or indices
+   (``symbol_key``); a letter with two declared uses tells them apart by how they are
+   written (a ``form``, e.g. the Kronecker delta's two lower indices). A failure names
+   the page, the line, the symbol, the declared meaning and the fix. The declarations
+   are checked too: one meaning per symbol, the listed pages exist and write it.
 2. **Old drifts** (``RULES``): the known ways a symbol has drifted before: the
    output written p or F instead of a^L, classes numbered 1..K instead of 0..K-1,
    eta for anything but the learning rate, A for anything but activations, Z for
