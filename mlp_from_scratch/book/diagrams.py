@@ -557,7 +557,7 @@ def norm_ball_minimum(w_star, H, radius, norm):
 
     Minimises :math:`\tfrac12 (\mathbf{w} - \mathbf{w}^\star)^\top H
     (\mathbf{w} - \mathbf{w}^\star)` subject to :math:`\lVert \mathbf{w} \rVert_1
-    \le \rho` (``norm=1``) or :math:`\lVert \mathbf{w} \rVert_2 \le \rho`
+    \le R` (``norm=1``) or :math:`\lVert \mathbf{w} \rVert_2 \le R`
     (``norm=2``), the constrained form of the L1 and L2 penalties. Both are solved
     exactly, so that a zero coordinate is exactly zero: the L1 ball's boundary is four
     segments, and on each the loss is a parabola whose minimiser is clipped to the
@@ -572,7 +572,7 @@ def norm_ball_minimum(w_star, H, radius, norm):
     H : array_like, shape (2, 2)
         The Hessian: symmetric positive definite.
     radius : float
-        :math:`\rho > 0`.
+        :math:`R > 0`.
     norm : {1, 2}
 
     Returns
@@ -588,8 +588,8 @@ def norm_ball_minimum(w_star, H, radius, norm):
     """
     from scipy.optimize import brentq
 
-    w_star, H, rho = _check_quadratic(w_star, H, radius, norm)
-    if np.linalg.norm(w_star, ord=norm) <= rho:
+    w_star, H, radius = _check_quadratic(w_star, H, radius, norm)
+    if np.linalg.norm(w_star, ord=norm) <= radius:
         return w_star.copy()
     if norm == 2:
         target = H @ w_star
@@ -597,12 +597,12 @@ def norm_ball_minimum(w_star, H, radius, norm):
         def w_of(gamma):
             return np.linalg.solve(H + gamma * np.eye(2), target)
 
-        # ||w(gamma)|| falls from ||w*|| > rho at gamma = 0 to below rho at gamma = 2 ||H w*|| / rho
-        gamma = brentq(lambda g: np.linalg.norm(w_of(g)) - rho, 0.0, 2 * np.linalg.norm(target) / rho,
+        # ||w(gamma)|| falls from ||w*|| > radius at gamma = 0 to below radius at gamma = 2 ||H w*|| / radius
+        gamma = brentq(lambda g: np.linalg.norm(w_of(g)) - radius, 0.0, 2 * np.linalg.norm(target) / radius,
                     xtol=1e-14, rtol=1e-14)
         w = w_of(gamma)
-        return w * (rho / np.linalg.norm(w))   # on the circle to rounding
-    corners = rho * np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+        return w * (radius / np.linalg.norm(w))   # on the circle to rounding
+    corners = radius * np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
     best, best_loss = None, np.inf
     for start, end in zip(corners, np.roll(corners, -1, axis=0)):
         direction = end - start
@@ -619,7 +619,7 @@ def norm_ball_minimum(w_star, H, radius, norm):
 def draw_norm_ball(w_star, H, radius, norm, ax=None, n_contours=3):
     r"""An L1 or L2 ball, the contours of a quadratic loss, and where they touch.
 
-    Draws the ball :math:`\lVert \mathbf{w} \rVert_p \le \rho` (a diamond for
+    Draws the ball :math:`\lVert \mathbf{w} \rVert_p \le R` (a diamond for
     ``norm=1``, a disc for ``norm=2``), the unconstrained minimiser
     :math:`\mathbf{w}^\star`, the constrained minimiser of
     :func:`norm_ball_minimum`, and ellipses on which the loss
@@ -646,15 +646,15 @@ def draw_norm_ball(w_star, H, radius, norm, ax=None, n_contours=3):
     """
     from matplotlib.patches import Polygon
 
-    w_star, H, rho = _check_quadratic(w_star, H, radius, norm)
+    w_star, H, radius = _check_quadratic(w_star, H, radius, norm)
     if int(n_contours) != n_contours or n_contours < 1:
         raise ValueError(f"n_contours must be a positive integer; got {n_contours!r}")
-    w_min = norm_ball_minimum(w_star, H, rho, norm)
+    w_min = norm_ball_minimum(w_star, H, radius, norm)
     ax = _new_axes(ax, (4.5, 4.5))
     if norm == 1:
-        ball = Polygon(rho * np.array([[1, 0], [0, 1], [-1, 0], [0, -1]]), closed=True)
+        ball = Polygon(radius * np.array([[1, 0], [0, 1], [-1, 0], [0, -1]]), closed=True)
     else:
-        ball = Circle((0.0, 0.0), rho)
+        ball = Circle((0.0, 0.0), radius)
     ball.set(facecolor="#d6e6f5", edgecolor=_FORWARD_COLOUR, lw=1.5, zorder=1, gid="ball")
     ax.add_patch(ball)
     # ellipse {w : 1/2 (w - w*)^T H (w - w*) = c} = w* + sqrt(2c) H^(-1/2) (cos t, sin t)
@@ -676,13 +676,13 @@ def draw_norm_ball(w_star, H, radius, norm, ax=None, n_contours=3):
     minimum.set_gid("minimum")
     ax.axhline(0, color="0.6", lw=0.6, zorder=0)
     ax.axvline(0, color="0.6", lw=0.6, zorder=0)
-    reach = max(rho, *(np.abs(w_star) + np.sqrt(2 * level / mu.min()))) * 1.1
+    reach = max(radius, *(np.abs(w_star) + np.sqrt(2 * level / mu.min()))) * 1.1
     ax.set_xlim(-reach, reach)
     ax.set_ylim(-reach, reach)
     ax.set_aspect("equal")
     ax.set_xlabel("$w_1$")
     ax.set_ylabel("$w_2$")
-    ax.set_title(rf"$\|\mathbf{{w}}\|_{norm} \leq \rho$", fontsize=10)
+    ax.set_title(rf"$\|\mathbf{{w}}\|_{norm} \leq R$", fontsize=10)
     return ax
 
 
