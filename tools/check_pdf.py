@@ -1,26 +1,13 @@
-"""Check the PDF of the book (made by ``bash tools/build_book.sh --pdf``; run by .ci/run).
+"""Check the PDF of the book (``bash tools/build_book.sh --pdf``) against the built site.
 
-    python -m tools.check_pdf [PDF] [--min-pages N] [--html DIR] [--toc FILE]   # from the repository root
+    python -m tools.check_pdf [PDF] [--min-pages N] [--html DIR] [--toc FILE]
 
-PDF defaults to ``_build/html/<name>.pdf`` (the copy the site links; the name is
-``latex.latex_documents.targetname`` of _config.yml). Needs poppler-utils (``pdfinfo``,
-``pdftotext``). Fails (exit 1, one line per problem) unless:
-
-- the PDF has at least ``--min-pages`` pages;
-- the title of every page of _toc.yml is in its text (the whole book is there);
-- every chapter that has a "Cite this chapter" section on the site has its BibTeX
-  entry (``@incollection``) in the PDF;
-- no reference is unresolved: no ``??`` (a ``{ref}``/``{numref}``/``{eq}`` LaTeX could
-  not resolve) and no ``[?]`` (a citation missing from the bibliography);
-- the PDF numbers as the site does (``numbering_problems``; the site is read from the
-  built HTML, ``--html``, default ``_build/html``): every chapter the site numbers has
-  that number in the PDF, in its heading ("CHAPTER ONE") and running heads ("Chapter 1.
-  Title"), and the pages the site leaves unnumbered have none; the sections, figure
-  and exercise captions of every page, and its references to equations, exercises and
-  figures carry the site's numbers in the PDF (a sample: each is found in the PDF by
-  the words around it, within its chapter's pages when the chapter is numbered).
-
-``--toc FILE`` checks the PDF of a build from another toc (``BOOK_TOC``).
+PDF defaults to ``_build/html/<latex targetname>.pdf``; needs poppler-utils. Fails
+(exit 1, a line per problem) unless the PDF has ``--min-pages`` pages, every toc page's
+title and every cited chapter's ``@incollection`` entry, no ``??`` or ``[?]``, and
+numbers as the site (``--html``) does: chapter headings ("CHAPTER ONE") and running
+heads, unnumbered pages, sections, captions, and references to equations, exercises
+and figures (each found in the PDF by the words around it on the site).
 """
 
 from __future__ import annotations
@@ -35,47 +22,17 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from tools import bookmeta
+from tools import bookmeta, myst
 
 # The whole book is about 200 pages; a PDF with fewer than this lost chapters or outputs.
 MIN_PAGES = 100
-# Pages that get no "Cite this chapter" section (tools/sphinx_ext/mlpbook.py:
-# the root and mlpbook_cite_exclude).
+# Pages without a "Cite this chapter" section (mlpbook.py: the root and mlpbook_cite_exclude).
 NOT_CITED = {"book/cite", "book/bibliography"}
 
 
 def default_pdf() -> Path:
     target = bookmeta.config()["latex"]["latex_documents"]["targetname"]
     return bookmeta.ROOT / "_build" / "html" / Path(target).with_suffix(".pdf").name
-
-
-def page_title(path: Path) -> str:
-    """The first ``# `` heading of a MyST page (front matter and code cells skipped)."""
-    text = path.read_text(encoding="utf-8")
-    if text.startswith("---"):
-        text = text[text.find("\n---", 3) + 4:]
-    fence = None
-    for line in text.splitlines():
-        m = re.match(r"^(`{3,}|~{3,})", line)
-        if m:
-            if fence is None:
-                fence = m.group(1)
-            elif line.startswith(fence) and not line[len(fence):].strip():
-                fence = None
-            continue
-        if fence is None and line.startswith("# "):
-            return line[2:].strip()
-    raise ValueError(f"{path}: no '# title' line")
-
-
-def normalise(text: str) -> str:
-    """Case, ligatures (NFKC), quotes, dashes, spaces and line breaks do not count."""
-    text = unicodedata.normalize("NFKC", text)
-    text = text.translate(str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"',
-                                         "\u201d": '"', "\u2013": "-", "\u2014": "-",
-                                         "\u2212": "-", "\u00ad": ""}))
-    text = re.sub(r"-\n", "-", text)          # a title broken at a hyphen
-    return re.sub(r"\s+", " ", text).casefold()
 
 
 def markup_free(title: str) -> str:
@@ -375,11 +332,11 @@ def problems(pdf: Path, min_pages: int = MIN_PAGES, toc: Path = bookmeta.TOC,
     if pages < min_pages:
         found.append(f"{pages} pages, fewer than the minimum {min_pages}")
     text = pdf_text(pdf)
-    flat = normalise(text)
+    flat = compress(text)
     docs = bookmeta.toc_files(toc)
     for doc in docs:
-        title = markup_free(page_title(bookmeta.ROOT / f"{doc}.md"))
-        if normalise(title) not in flat:
+        title = markup_free(myst.title((bookmeta.ROOT / f"{doc}.md").read_text(encoding="utf-8")) or doc)
+        if compress(title) not in flat:
             found.append(f"the title of {doc}, {title!r}, is not in the PDF")
     cited = [d for d in docs[1:] if d not in NOT_CITED]
     n_entries = text.count("@incollection{")

@@ -78,11 +78,16 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass   # a client that stops reading (LinkChecker past its download limit)
+
+
 def serve(directory: Path, root: Path, prefix: str):
     """Serve ``directory`` at ``/prefix/``: ``root`` (an empty folder) gets a link to it."""
     (root / prefix).symlink_to(directory, target_is_directory=True)
     handler = functools.partial(QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = QuietServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/{prefix}/"
 
