@@ -507,6 +507,16 @@ def test_converter_turns_myst_into_plain_markdown(tmp_path):
     assert code[1].source == "x = 1" and "mystnb" not in code[1].metadata
 
 
+def test_converter_links_to_other_chapters_from_any_path(tmp_path):
+    """A link relative to the chapter and one from the repository root (what ``{ref}`` to
+    another chapter's section writes) both reach the chapter's Colab notebook."""
+    conv = make_notebooks.Converter(ROOT / "book" / "experiments" / "x.md", nbformat.v4.new_notebook(), {})
+    colab = bookmeta.colab_link("book/derivations/regularization.ipynb")
+    assert conv.doc_link("../derivations/regularization.md") == colab
+    assert conv.doc_link("/book/derivations/regularization") == colab
+    assert conv.repo_path("../_static/a.png") == "book/_static/a.png"
+
+
 def test_converter_rejects_unknown_markup(tmp_path):
     with pytest.raises(make_notebooks.ConversionError, match="role"):
         convert_text(tmp_path, "Some {unknownrole}`x`.\n\n```{code-cell} ipython3\n1\n```\n")
