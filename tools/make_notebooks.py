@@ -58,6 +58,7 @@ def values_note() -> str:
             f"{bookmeta.version()}). Running the cells prints your own run's values, as "
             "`name = value`: they can differ in the last digits, and timings differ.*")
 
+
 def last_build_cache() -> Path:
     """The jupyter-cache of the last build (tools/execute_chapters.py records it)."""
     try:
@@ -114,6 +115,7 @@ def close(committed: str, built: str) -> bool:
     value = lambda m: float(m.group(0).replace(",", ""))  # noqa: E731
     return abs(value(a) - value(b)) <= 1.000001 * unit
 
+
 @lru_cache(None)
 def bib_entries() -> dict:
     from pybtex.database import parse_file
@@ -149,6 +151,7 @@ def format_cite(role: str, content: str) -> str:
         text = "; ".join(year for _, year in pairs)
         return f"({text})" if role == "cite:yearpar" else text
     return "(" + "; ".join(f"{who}, {year}" for who, year in pairs) + ")"
+
 
 @dataclass
 class Labels:
@@ -204,6 +207,7 @@ def chapter_index() -> dict:
             labels = Labels()
         out[doc] = (myst.title(text) or doc, labels)
     return out
+
 
 ADMONITIONS = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important",
                "warning": "Warning", "caution": "Caution", "attention": "Attention",
@@ -434,6 +438,7 @@ class Converter:
             return []
         self.fail(f"directive {{{name}}} has no plain-Markdown form: extend tools/make_notebooks.py "
                   "or avoid it")
+
 
 def check_no_myst_left(md_path: Path, text: str):
     """Fail if MyST-only markup survived the conversion (code is not looked at)."""
