@@ -231,7 +231,6 @@ class Converter:
         self.labels = collect_labels(nb)
         self.cell_index = 0          # index (in the .md's cells) of the cell being converted
 
-    # -- helpers ---------------------------------------------------------------
     def fail(self, message: str):
         raise ConversionError(f"{bookmeta.repo_relative(self.md_path)}: {message}")
 
@@ -257,7 +256,6 @@ class Converter:
                 return f"({labels.equations[label]}) of the chapter *{title}*"
         self.fail(f"{{eq}} label {label!r} is not defined in any chapter")
 
-    # -- roles -----------------------------------------------------------------
     def role(self, name: str, content: str) -> str:
         explicit = re.fullmatch(r"(?P<text>.+?)\s*<(?P<target>[^<>]+)>", content, re.S)
         text, target = (explicit.group("text"), explicit.group("target")) if explicit else (None, content)
@@ -356,7 +354,6 @@ class Converter:
 
         return SUBST.sub(on_subst, text)
 
-    # -- blocks ----------------------------------------------------------------
     def markdown(self, source: str) -> str:
         lines = source.split("\n")
         out: list[str] = []
@@ -458,8 +455,7 @@ def convert(md_path: Path, values: dict | None = None, mark: bool = False) -> nb
     if "kernelspec" not in nb.metadata:
         raise ConversionError(f"{md_path}: no kernelspec in the jupytext header: not a chapter notebook")
     conv = Converter(md_path, nb, committed_values(md_path) if values is None else values, mark)
-    cells = []
-    installed = False
+    cells, installed = [], False
     for index, cell in enumerate(nb.cells):
         conv.cell_index = index
         if cell.cell_type == "markdown":
@@ -472,9 +468,7 @@ def convert(md_path: Path, values: dict | None = None, mark: bool = False) -> nb
                 cells.append(nbformat.v4.new_code_cell(install_cell_source(),
                                                        metadata={"tags": [INSTALL_TAG]}))
                 installed = True
-            meta = {}
-            if cell.metadata.get("tags"):
-                meta["tags"] = list(cell.metadata["tags"])
+            meta = {"tags": list(cell.metadata["tags"])} if cell.metadata.get("tags") else {}
             cells.append(nbformat.v4.new_code_cell(cell.source, metadata=meta))
         else:  # raw cells: keep as Markdown-free raw
             cells.append(nbformat.v4.new_raw_cell(cell.source))
