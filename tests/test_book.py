@@ -88,6 +88,14 @@ def test_every_executable_toc_chapter_has_a_notebook():
             assert (ROOT / f"{doc}.ipynb").exists(), f"{doc}.md is executable but {doc}.ipynb is missing"
 
 
+def test_toc_files_are_docnames_in_book_order(tmp_path):
+    toc = tmp_path / "toc.yml"
+    toc.write_text("format: jb-book\nroot: book/preface\nparts:\n  - caption: P\n    chapters:\n"
+                   "      - file: book/notation.md\n      - file: book/digits\n        sections:\n"
+                   "          - file: book/x.ipynb\n")
+    assert bookmeta.toc_files(toc) == ["book/preface", "book/notation", "book/digits", "book/x"]
+
+
 def test_notebooks_are_not_sphinx_sources():
     """The .ipynb twins must not be built (Sphinx would find two sources per page)."""
     config = bookmeta.config()

@@ -87,7 +87,8 @@ def toc_files(toc_path: Path = TOC) -> list[str]:
     """The docnames of _toc.yml (or of another toc), root first, in book order."""
     from sphinx_external_toc.parsing import parse_toc_yaml
 
-    return list(parse_toc_yaml(toc_path).keys())
+    docs = [PurePosixPath(doc) for doc in parse_toc_yaml(toc_path).keys()]
+    return [str(d.with_suffix("") if d.suffix in (".md", ".ipynb") else d) for d in docs]
 
 
 def repo_relative(path: Path) -> PurePosixPath:
