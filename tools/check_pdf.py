@@ -138,29 +138,14 @@ def _heading(tag: Tag) -> tuple[str | None, str, bool]:
     return num, " ".join("".join(parts).split()), has_math
 
 
-def _flat(node: Tag, target: Tag, out: list[str], mark: list[int]) -> None:
-    """The text of ``node`` with every equation as MATH; ``mark``: where ``target`` is."""
-    for child in node.children:
-        if isinstance(child, NavigableString):
-            out.append(str(child))
-        elif isinstance(child, Tag):
-            if "math" in child.get("class", []):
-                out.append(MATH)
-            elif child is target:
-                mark.append(sum(map(len, out)))
-                out.append(child.get_text())
-                mark.append(sum(map(len, out)))
-            else:
-                _flat(child, target, out, mark)
-
-
 def _context(paragraph: Tag, link: Tag) -> tuple[str, str]:
-    out, mark = [], []
-    _flat(paragraph, link, out, mark)
-    text = "".join(out)
-    # cut to whole words: a part of a word may not match the PDF's
-    before = compress(text[:mark[0]].rsplit(MATH, 1)[-1])
-    after = compress(text[mark[1]:].split(MATH, 1)[0])
+    """The compressed whole words around ``link`` in its paragraph, up to an equation."""
+    start, end = NavigableString("\x01"), NavigableString("\x02")
+    link.insert_before(start), link.insert_after(end)
+    text = paragraph.get_text()
+    start.extract(), end.extract()
+    before, after = text.split("\x01")[0], text.split("\x02")[1]
+    before, after = compress(before.rsplit(MATH, 1)[-1]), compress(after.split(MATH, 1)[0])
     before = before[-CONTEXT:].split(" ", 1)[-1] if len(before) > CONTEXT else before
     after = after[:CONTEXT].rsplit(" ", 1)[0] if len(after) > CONTEXT else after
     return before, after
@@ -179,20 +164,15 @@ def site_page(html: Path, doc: str) -> SitePage:
         num, text, has_math = _heading(h)
         if num and not has_math:
             page.sections.append((num, text))
+    for math in main.select(".math"):       # from here on, an equation has no words to match
+        math.replace_with(MATH)
     for span in main.find_all("span", class_="caption-number"):
         m = CAPTION.match(span.get_text())
         if not m:
             continue
         kind = CAPTION_KIND[m.group(1)]
-        parts = []
-        for sib in span.next_siblings:   # the caption's words up to its first equation
-            if isinstance(sib, Tag) and (sib.find(class_="math") or "math" in sib.get("class", [])):
-                inner = []
-                _flat(sib, None, inner, [])
-                parts.append("".join(inner).split(MATH, 1)[0])
-                break
-            parts.append(sib.get_text() if isinstance(sib, Tag) else str(sib))
-        text = compress("".join(parts))
+        caption = "".join(s.get_text() if isinstance(s, Tag) else str(s) for s in span.next_siblings)
+        text = compress(caption.split(MATH, 1)[0])
         text = text[:2 * CONTEXT].rsplit(" ", 1)[0] if len(text) > 2 * CONTEXT else text
         page.captions.append((kind, m.group(2), text))
     for link in main.find_all("a", class_="internal"):
