@@ -676,6 +676,22 @@ def test_fresh_runtime_kernel_sees_that_environment(tmp_path, monkeypatch):
     assert seen["MPLBACKEND"] == "Agg"  # the kernel spec's own variables still apply
 
 
+def test_fresh_runtime_swaps_the_release_for_the_wheel_and_refuses_a_notebook_without_it(tmp_path):
+    from tools import fresh_runtime
+
+    md = chapter_md(tmp_path, "# T\n\n```{code-cell} ipython3\n1\n```\n")
+    ipynb = tmp_path / "chapter.ipynb"
+    ipynb.write_text(make_notebooks.render(md), encoding="utf-8")
+    wheel = tmp_path / "mlp_from_scratch-0-py3-none-any.whl"
+    nb = fresh_runtime.prepare_notebook(ipynb, wheel)
+    assert wheel.as_uri() in nb.cells[1].source and bookmeta.pip_requirement() not in nb.cells[1].source
+    assert "FRESH-RUNTIME" in nb.cells[-1].source
+    nb.cells[1].source = "import sys"
+    nbformat.write(nb, ipynb)
+    with pytest.raises(RuntimeError, match="not the Colab install cell"):
+        fresh_runtime.prepare_notebook(ipynb, wheel)
+
+
 # --------------------------------------------------------------------------- site HTML fixes
 def test_page_context_fixes_accessibility_of_theme_html():
     """tools/sphinx_ext/mlpbook.py: the hidden-cell toggle is named by its visible text
