@@ -88,6 +88,14 @@ def test_every_executable_toc_chapter_has_a_notebook():
             assert (ROOT / f"{doc}.ipynb").exists(), f"{doc}.md is executable but {doc}.ipynb is missing"
 
 
+def test_toc_files_are_docnames_in_book_order(tmp_path):
+    toc = tmp_path / "toc.yml"
+    toc.write_text("format: jb-book\nroot: book/preface\nparts:\n  - caption: P\n    chapters:\n"
+                   "      - file: book/notation.md\n      - file: book/digits\n        sections:\n"
+                   "          - file: book/x.ipynb\n")
+    assert bookmeta.toc_files(toc) == ["book/preface", "book/notation", "book/digits", "book/x"]
+
+
 def test_notebooks_are_not_sphinx_sources():
     """The .ipynb twins must not be built (Sphinx would find two sources per page)."""
     config = bookmeta.config()
@@ -507,6 +515,16 @@ def test_converter_turns_myst_into_plain_markdown(tmp_path):
     assert code[1].source == "x = 1" and "mystnb" not in code[1].metadata
 
 
+def test_converter_links_to_other_chapters_from_any_path(tmp_path):
+    """A link relative to the chapter and one from the repository root (what ``{ref}`` to
+    another chapter's section writes) both reach the chapter's Colab notebook."""
+    conv = make_notebooks.Converter(ROOT / "book" / "experiments" / "x.md", nbformat.v4.new_notebook(), {})
+    colab = bookmeta.colab_link("book/derivations/regularization.ipynb")
+    assert conv.doc_link("../derivations/regularization.md") == colab
+    assert conv.doc_link("/book/derivations/regularization") == colab
+    assert conv.repo_path("../_static/a.png") == "book/_static/a.png"
+
+
 def test_converter_rejects_unknown_markup(tmp_path):
     with pytest.raises(make_notebooks.ConversionError, match="role"):
         convert_text(tmp_path, "Some {unknownrole}`x`.\n\n```{code-cell} ipython3\n1\n```\n")
@@ -656,6 +674,22 @@ def test_fresh_runtime_kernel_sees_that_environment(tmp_path, monkeypatch):
     assert {k: seen[k] for k in PASSED_THROUGH} == PASSED_THROUGH
     assert all(seen[k] is None for k in DROPPED), seen
     assert seen["MPLBACKEND"] == "Agg"  # the kernel spec's own variables still apply
+
+
+def test_fresh_runtime_swaps_the_release_for_the_wheel_and_refuses_a_notebook_without_it(tmp_path):
+    from tools import fresh_runtime
+
+    md = chapter_md(tmp_path, "# T\n\n```{code-cell} ipython3\n1\n```\n")
+    ipynb = tmp_path / "chapter.ipynb"
+    ipynb.write_text(make_notebooks.render(md), encoding="utf-8")
+    wheel = tmp_path / "mlp_from_scratch-0-py3-none-any.whl"
+    nb = fresh_runtime.prepare_notebook(ipynb, wheel)
+    assert wheel.as_uri() in nb.cells[1].source and bookmeta.pip_requirement() not in nb.cells[1].source
+    assert "FRESH-RUNTIME" in nb.cells[-1].source
+    nb.cells[1].source = "import sys"
+    nbformat.write(nb, ipynb)
+    with pytest.raises(RuntimeError, match="not the Colab install cell"):
+        fresh_runtime.prepare_notebook(ipynb, wheel)
 
 
 # --------------------------------------------------------------------------- site HTML fixes

@@ -1,12 +1,6 @@
-"""Facts about the book that several tools need, each read from its single source.
-
-- repository URL, branch, Colab URL: ``_config.yml`` (``repository.url`` ...)
-- version: ``mlp_from_scratch/_version.py`` (read as text: no import needed)
-- citation metadata: ``CITATION.cff`` (checked against the two above by tests/test_book.py)
-
-Used by tools.make_notebooks, tools.prose_numbers, tools.fresh_runtime, tools.check_site,
-tools.sphinx_ext.mlpbook and tests/test_book.py.
-"""
+"""Facts about the book that several tools need, each read from its single source:
+repository URL, branch, Colab URL (``_config.yml``), version (``mlp_from_scratch/_version.py``,
+read as text), citation metadata (``CITATION.cff``), the toc (``_toc.yml``)."""
 
 from __future__ import annotations
 
@@ -90,24 +84,11 @@ def citation() -> dict:
 
 
 def toc_files(toc_path: Path = TOC) -> list[str]:
-    """Every ``file:`` of _toc.yml (or of another toc, ``toc_path``; root first), as
-    repository paths without suffix."""
-    toc = yaml.safe_load(Path(toc_path).read_text(encoding="utf-8"))
-    out = [toc["root"]]
+    """The docnames of _toc.yml (or of another toc), root first, in book order."""
+    from sphinx_external_toc.parsing import parse_toc_yaml
 
-    def walk(node):
-        if isinstance(node, dict):
-            if "file" in node:
-                out.append(node["file"])
-            for key in ("parts", "chapters", "sections"):
-                for child in node.get(key, []) or []:
-                    walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(toc)
-    return [str(Path(f).with_suffix("")) if Path(f).suffix in (".md", ".ipynb") else f for f in out]
+    docs = [PurePosixPath(doc) for doc in parse_toc_yaml(toc_path).keys()]
+    return [str(d.with_suffix("") if d.suffix in (".md", ".ipynb") else d) for d in docs]
 
 
 def repo_relative(path: Path) -> PurePosixPath:

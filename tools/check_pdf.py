@@ -1,26 +1,13 @@
-"""Check the PDF of the book (made by ``bash tools/build_book.sh --pdf``; run by .ci/run).
+"""Check the PDF of the book (``bash tools/build_book.sh --pdf``) against the built site.
 
-    python -m tools.check_pdf [PDF] [--min-pages N] [--html DIR] [--toc FILE]   # from the repository root
+    python -m tools.check_pdf [PDF] [--min-pages N] [--html DIR] [--toc FILE]
 
-PDF defaults to ``_build/html/<name>.pdf`` (the copy the site links; the name is
-``latex.latex_documents.targetname`` of _config.yml). Needs poppler-utils (``pdfinfo``,
-``pdftotext``). Fails (exit 1, one line per problem) unless:
-
-- the PDF has at least ``--min-pages`` pages;
-- the title of every page of _toc.yml is in its text (the whole book is there);
-- every chapter that has a "Cite this chapter" section on the site has its BibTeX
-  entry (``@incollection``) in the PDF;
-- no reference is unresolved: no ``??`` (a ``{ref}``/``{numref}``/``{eq}`` LaTeX could
-  not resolve) and no ``[?]`` (a citation missing from the bibliography);
-- the PDF numbers as the site does (``numbering_problems``; the site is read from the
-  built HTML, ``--html``, default ``_build/html``): every chapter the site numbers has
-  that number in the PDF, in its heading ("CHAPTER ONE") and running heads ("Chapter 1.
-  Title"), and the pages the site leaves unnumbered have none; the sections, figure
-  and exercise captions of every page, and its references to equations, exercises and
-  figures carry the site's numbers in the PDF (a sample: each is found in the PDF by
-  the words around it, within its chapter's pages when the chapter is numbered).
-
-``--toc FILE`` checks the PDF of a build from another toc (``BOOK_TOC``).
+PDF defaults to ``_build/html/<latex targetname>.pdf``; needs poppler-utils. Fails
+(exit 1, a line per problem) unless the PDF has ``--min-pages`` pages, every toc page's
+title and every cited chapter's ``@incollection`` entry, no ``??`` or ``[?]``, and
+numbers as the site (``--html``) does: chapter headings ("CHAPTER ONE") and running
+heads, unnumbered pages, sections, captions, and references to equations, exercises
+and figures (each found in the PDF by the words around it on the site).
 """
 
 from __future__ import annotations
@@ -35,47 +22,17 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
-from tools import bookmeta
+from tools import bookmeta, myst
 
 # The whole book is about 200 pages; a PDF with fewer than this lost chapters or outputs.
 MIN_PAGES = 100
-# Pages that get no "Cite this chapter" section (tools/sphinx_ext/mlpbook.py:
-# the root and mlpbook_cite_exclude).
+# Pages without a "Cite this chapter" section (mlpbook.py: the root and mlpbook_cite_exclude).
 NOT_CITED = {"book/cite", "book/bibliography"}
 
 
 def default_pdf() -> Path:
     target = bookmeta.config()["latex"]["latex_documents"]["targetname"]
     return bookmeta.ROOT / "_build" / "html" / Path(target).with_suffix(".pdf").name
-
-
-def page_title(path: Path) -> str:
-    """The first ``# `` heading of a MyST page (front matter and code cells skipped)."""
-    text = path.read_text(encoding="utf-8")
-    if text.startswith("---"):
-        text = text[text.find("\n---", 3) + 4:]
-    fence = None
-    for line in text.splitlines():
-        m = re.match(r"^(`{3,}|~{3,})", line)
-        if m:
-            if fence is None:
-                fence = m.group(1)
-            elif line.startswith(fence) and not line[len(fence):].strip():
-                fence = None
-            continue
-        if fence is None and line.startswith("# "):
-            return line[2:].strip()
-    raise ValueError(f"{path}: no '# title' line")
-
-
-def normalise(text: str) -> str:
-    """Case, ligatures (NFKC), quotes, dashes, spaces and line breaks do not count."""
-    text = unicodedata.normalize("NFKC", text)
-    text = text.translate(str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"',
-                                         "\u201d": '"', "\u2013": "-", "\u2014": "-",
-                                         "\u2212": "-", "\u00ad": ""}))
-    text = re.sub(r"-\n", "-", text)          # a title broken at a hyphen
-    return re.sub(r"\s+", " ", text).casefold()
 
 
 def markup_free(title: str) -> str:
@@ -181,29 +138,14 @@ def _heading(tag: Tag) -> tuple[str | None, str, bool]:
     return num, " ".join("".join(parts).split()), has_math
 
 
-def _flat(node: Tag, target: Tag, out: list[str], mark: list[int]) -> None:
-    """The text of ``node`` with every equation as MATH; ``mark``: where ``target`` is."""
-    for child in node.children:
-        if isinstance(child, NavigableString):
-            out.append(str(child))
-        elif isinstance(child, Tag):
-            if "math" in child.get("class", []):
-                out.append(MATH)
-            elif child is target:
-                mark.append(sum(map(len, out)))
-                out.append(child.get_text())
-                mark.append(sum(map(len, out)))
-            else:
-                _flat(child, target, out, mark)
-
-
 def _context(paragraph: Tag, link: Tag) -> tuple[str, str]:
-    out, mark = [], []
-    _flat(paragraph, link, out, mark)
-    text = "".join(out)
-    # cut to whole words: a part of a word may not match the PDF's
-    before = compress(text[:mark[0]].rsplit(MATH, 1)[-1])
-    after = compress(text[mark[1]:].split(MATH, 1)[0])
+    """The compressed whole words around ``link`` in its paragraph, up to an equation."""
+    start, end = NavigableString("\x01"), NavigableString("\x02")
+    link.insert_before(start), link.insert_after(end)
+    text = paragraph.get_text()
+    start.extract(), end.extract()
+    before, after = text.split("\x01")[0], text.split("\x02")[1]
+    before, after = compress(before.rsplit(MATH, 1)[-1]), compress(after.split(MATH, 1)[0])
     before = before[-CONTEXT:].split(" ", 1)[-1] if len(before) > CONTEXT else before
     after = after[:CONTEXT].rsplit(" ", 1)[0] if len(after) > CONTEXT else after
     return before, after
@@ -222,20 +164,15 @@ def site_page(html: Path, doc: str) -> SitePage:
         num, text, has_math = _heading(h)
         if num and not has_math:
             page.sections.append((num, text))
+    for math in main.select(".math"):       # from here on, an equation has no words to match
+        math.replace_with(MATH)
     for span in main.find_all("span", class_="caption-number"):
         m = CAPTION.match(span.get_text())
         if not m:
             continue
         kind = CAPTION_KIND[m.group(1)]
-        parts = []
-        for sib in span.next_siblings:   # the caption's words up to its first equation
-            if isinstance(sib, Tag) and (sib.find(class_="math") or "math" in sib.get("class", [])):
-                inner = []
-                _flat(sib, None, inner, [])
-                parts.append("".join(inner).split(MATH, 1)[0])
-                break
-            parts.append(sib.get_text() if isinstance(sib, Tag) else str(sib))
-        text = compress("".join(parts))
+        caption = "".join(s.get_text() if isinstance(s, Tag) else str(s) for s in span.next_siblings)
+        text = compress(caption.split(MATH, 1)[0])
         text = text[:2 * CONTEXT].rsplit(" ", 1)[0] if len(text) > 2 * CONTEXT else text
         page.captions.append((kind, m.group(2), text))
     for link in main.find_all("a", class_="internal"):
@@ -375,11 +312,11 @@ def problems(pdf: Path, min_pages: int = MIN_PAGES, toc: Path = bookmeta.TOC,
     if pages < min_pages:
         found.append(f"{pages} pages, fewer than the minimum {min_pages}")
     text = pdf_text(pdf)
-    flat = normalise(text)
+    flat = compress(text)
     docs = bookmeta.toc_files(toc)
     for doc in docs:
-        title = markup_free(page_title(bookmeta.ROOT / f"{doc}.md"))
-        if normalise(title) not in flat:
+        title = markup_free(myst.title((bookmeta.ROOT / f"{doc}.md").read_text(encoding="utf-8")) or doc)
+        if compress(title) not in flat:
             found.append(f"the title of {doc}, {title!r}, is not in the PDF")
     cited = [d for d in docs[1:] if d not in NOT_CITED]
     n_entries = text.count("@incollection{")

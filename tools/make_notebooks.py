@@ -1,46 +1,18 @@
 #!/usr/bin/env python
 """Generate the Colab notebook (``book/NAME.ipynb``) of every chapter (``book/NAME.md``).
 
-The ``.md`` (MyST Markdown notebook, jupytext ``md:myst``) is the only file authors
-edit. The ``.ipynb`` beside it is what the site's "Open in Colab" button opens; it is
-generated, committed without outputs, never built by Sphinx, and must stay equal to
-what this tool writes (tests/test_book.py checks it):
+    python -m tools.make_notebooks [CHAPTER.md ...]   # regenerate (default: every chapter)
+    python -m tools.make_notebooks --check            # exit 1 if a notebook is stale (no build needed)
+    python -m tools.make_notebooks --check-values     # after a build: the prose shows its values
 
-    python -m tools.make_notebooks            # regenerate every chapter's .ipynb
-    python -m tools.make_notebooks --check    # exit 1 if any .ipynb is stale
-    python -m tools.make_notebooks book/digits.md   # just one
-
-What it does to the chapter:
-
-- inserts, before the first code cell, the install cell: it installs the package
-  pinned to this release's tag (``mlp_from_scratch/_version.py``, repository URL from
-  ``_config.yml``), and only inside Colab (``"google.colab" in sys.modules``);
-- keeps code cells as they are (tags kept, outputs none, other metadata dropped);
-- turns MyST-only markup of the Markdown cells into plain Markdown that Jupyter and
-  Colab render: ``$$ ... $$ (label)`` gets ``\\tag{n}`` (the number the site shows),
-  ``{eq}`` becomes ``(n)``, ``{cite:p}`` becomes "(Bishop, 2006)", ``{glue:text}``
-  becomes the value the build glued, formatted as the site formats it (myst-nb's own
-  formatting), ``(label)=`` targets and ``%`` comments go,
-  admonitions and exercises become quotes, solutions ``<details>`` blocks, figures
-  ``![alt](url)`` with their caption, links to other chapters go to Colab.
-
-Markup it does not know is an error, so nothing MyST-only reaches a Colab reader.
-
-Glued values come from the build: the chapter's executed notebook in the build's
-jupyter-cache (``--values-from``, default: the last build's, as
-``_build/results/execution-times.json`` records it). The values used are stored in the notebook's metadata
-(``mlp_from_scratch.glued``), and a note in the notebook says that they are the build's
-and that a run prints its own (``mlp_from_scratch.book.display.glue`` prints ``name = value``).
-A chapter that the cache does not hold keeps the values of its committed notebook; a
-glue with no value at all shows its name in code font. So:
-
-    python -m tools.make_notebooks --check           # structure current (no build needed)
-    python -m tools.make_notebooks --check-values    # after a build: values current
-
-``--check`` regenerates with the committed values and compares exactly; ``--check-values``
-compares the committed values with the build's as the reader sees them, allowing one unit
-in the last digit shown (another machine's BLAS) and any value of a measured time or core
-count (``MEASURED``).
+jupytext reads the chapter; code cells are kept (tags only, no outputs) after a generated
+install cell (the package at this release's tag, only in Colab); Markdown cells lose their
+MyST-only markup: equations get ``\\tag{n}``, ``{eq}`` becomes "(n)", citations
+"(Bishop, 2006)" (pybtex), ``{glue:text}`` the value the build glued, formatted by myst-nb
+(from the build's jupyter-cache, ``--values-from``; kept in the notebook's metadata with a
+note that a run prints its own), admonitions and exercises quotes, solutions ``<details>``,
+figures ``![alt](url)``, links to chapters Colab links. Unknown markup is an error.
+``--check-values`` allows one unit in the last digit shown and any ``MEASURED`` value.
 """
 
 from __future__ import annotations
@@ -49,6 +21,7 @@ import argparse
 import difflib
 import hashlib
 import json
+import posixpath
 import re
 import sys
 from dataclasses import dataclass, field
@@ -66,8 +39,6 @@ ROOT = bookmeta.ROOT
 class ConversionError(ValueError):
     """The chapter uses markup this tool cannot turn into plain Markdown."""
 
-
-# --------------------------------------------------------------------------- install cell
 INSTALL_TAG = "colab-install"
 
 
@@ -88,7 +59,6 @@ def values_note() -> str:
             "`name = value`: they can differ in the last digits, and timings differ.*")
 
 
-# --------------------------------------------------------------------------- glued values
 def last_build_cache() -> Path:
     """The jupyter-cache of the last build (tools/execute_chapters.py records it)."""
     try:
@@ -96,7 +66,6 @@ def last_build_cache() -> Path:
         return Path(times["cache"])
     except (OSError, ValueError, KeyError):
         return ROOT / "_build" / ".jupyter_cache" / "this-build"
-
 
 
 GLUE_MIME = ("text/plain", "text/markdown")
@@ -147,7 +116,6 @@ def close(committed: str, built: str) -> bool:
     return abs(value(a) - value(b)) <= 1.000001 * unit
 
 
-# --------------------------------------------------------------------------- bibliography
 @lru_cache(None)
 def bib_entries() -> dict:
     from pybtex.database import parse_file
@@ -169,13 +137,7 @@ def cite_authors(key: str) -> tuple[str, str]:
         names, year = bib_entries()[key.strip().lower()]
     except KeyError:
         raise ConversionError(f"citation key {key!r} is not in references.bib") from None
-    if len(names) == 1:
-        who = names[0]
-    elif len(names) == 2:
-        who = f"{names[0]} and {names[1]}"
-    else:
-        who = f"{names[0]} et al."
-    return who, year
+    return (" and ".join(names) if len(names) <= 2 else f"{names[0]} et al."), year
 
 
 def format_cite(role: str, content: str) -> str:
@@ -191,7 +153,6 @@ def format_cite(role: str, content: str) -> str:
     return "(" + "; ".join(f"{who}, {year}" for who, year in pairs) + ")"
 
 
-# --------------------------------------------------------------------------- labels
 @dataclass
 class Labels:
     """Cross-reference targets of one chapter (and the equations of all chapters)."""
@@ -248,7 +209,6 @@ def chapter_index() -> dict:
     return out
 
 
-# --------------------------------------------------------------------------- markdown
 ADMONITIONS = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important",
                "warning": "Warning", "caution": "Caution", "attention": "Attention",
                "danger": "Danger", "error": "Error", "seealso": "See also"}
@@ -271,20 +231,12 @@ class Converter:
         self.labels = collect_labels(nb)
         self.cell_index = 0          # index (in the .md's cells) of the cell being converted
 
-    # -- helpers ---------------------------------------------------------------
     def fail(self, message: str):
         raise ConversionError(f"{bookmeta.repo_relative(self.md_path)}: {message}")
 
     def repo_path(self, target: str) -> str:
-        """A path relative to the chapter, as a path relative to the repository root."""
-        base = PurePosixPath(self.doc).parent
-        parts = []
-        for part in (base / target).parts:
-            if part == "..":
-                parts.pop()
-            elif part != ".":
-                parts.append(part)
-        return "/".join(parts)
+        """A path relative to the chapter (or, from ``/``, to the repository), from the repository root."""
+        return posixpath.normpath(posixpath.join(posixpath.dirname(self.doc), target)).lstrip("/")
 
     def doc_link(self, target: str) -> str:
         """Link for another page of the book: Colab for a chapter, GitHub otherwise."""
@@ -304,7 +256,6 @@ class Converter:
                 return f"({labels.equations[label]}) of the chapter *{title}*"
         self.fail(f"{{eq}} label {label!r} is not defined in any chapter")
 
-    # -- roles -----------------------------------------------------------------
     def role(self, name: str, content: str) -> str:
         explicit = re.fullmatch(r"(?P<text>.+?)\s*<(?P<target>[^<>]+)>", content, re.S)
         text, target = (explicit.group("text"), explicit.group("target")) if explicit else (None, content)
@@ -403,7 +354,6 @@ class Converter:
 
         return SUBST.sub(on_subst, text)
 
-    # -- blocks ----------------------------------------------------------------
     def markdown(self, source: str) -> str:
         lines = source.split("\n")
         out: list[str] = []
@@ -487,7 +437,6 @@ class Converter:
                   "or avoid it")
 
 
-# --------------------------------------------------------------------------- notebook
 def check_no_myst_left(md_path: Path, text: str):
     """Fail if MyST-only markup survived the conversion (code is not looked at)."""
     for block in myst.walk(text):
@@ -506,8 +455,7 @@ def convert(md_path: Path, values: dict | None = None, mark: bool = False) -> nb
     if "kernelspec" not in nb.metadata:
         raise ConversionError(f"{md_path}: no kernelspec in the jupytext header: not a chapter notebook")
     conv = Converter(md_path, nb, committed_values(md_path) if values is None else values, mark)
-    cells = []
-    installed = False
+    cells, installed = [], False
     for index, cell in enumerate(nb.cells):
         conv.cell_index = index
         if cell.cell_type == "markdown":
@@ -520,9 +468,7 @@ def convert(md_path: Path, values: dict | None = None, mark: bool = False) -> nb
                 cells.append(nbformat.v4.new_code_cell(install_cell_source(),
                                                        metadata={"tags": [INSTALL_TAG]}))
                 installed = True
-            meta = {}
-            if cell.metadata.get("tags"):
-                meta["tags"] = list(cell.metadata["tags"])
+            meta = {"tags": list(cell.metadata["tags"])} if cell.metadata.get("tags") else {}
             cells.append(nbformat.v4.new_code_cell(cell.source, metadata=meta))
         else:  # raw cells: keep as Markdown-free raw
             cells.append(nbformat.v4.new_raw_cell(cell.source))

@@ -1,49 +1,21 @@
 #!/usr/bin/env python
 """Find result-like numbers typed by hand into the prose of the book's pages.
 
-Every number the text states about a result must be computed and glued
-(``{glue:text}`name:.3f```), so that the prose cannot disagree with the code. This
-tool reads the pages through the book's MyST reader (``tools.myst``: markdown-it-py
-and myst-parser tokens) and looks at their prose: the text of paragraphs, headings,
-lists, tables, admonitions, exercises and their solutions (``{solution}`` directives
-and the text between ``{solution-start}`` and ``{solution-end}``), directive titles,
-HTML blocks, and the directive options a reader sees: a figure's ``:alt:`` and a code
-cell's ``caption:`` and ``alt:`` (its ``mystnb:`` YAML); not at code, code cells, roles
-(``{glue:text}``, ``{eq}``, ...), other directive options, link targets or
-substitutions. It reports, as ``number``:
+Every number the text states about a result must be computed and glued, so that the
+prose cannot disagree with the code (CONTRIBUTING.md, "Numbers: glue, never type").
+The pages are read through ``tools.myst`` (myst-parser's tokens): the text of
+paragraphs, headings, lists, tables, admonitions, exercises, solutions, directive
+titles, HTML blocks, and the options a reader sees (a figure's ``:alt:``, a code cell's
+``mystnb`` caption and alt text); never code, roles, other options or link targets.
+Kinds found: ``number`` (a decimal, a percentage, ``1e-3``, an integer of three or more
+digits or with a thousands separator, except years and section references), ``math``
+(a decimal with three or more digits inside math) and ``number-word`` (:data:`NUMBER_WORDS`:
+"twenty times", "twice as fast", "a little under $710$"; and in captions, alt text and
+summary bullet lists, :data:`RESULT_PLACE_WORDS`: "fifteen", "two thirds of", "halves").
+Fixed facts are allowed per page (``% allow-numbers: 0.07  # reason``) or book-wide
+(``tools/prose_numbers_allowed.txt``: a number, optional page globs, ``# reason``).
 
-- a decimal (``0.97``, ``.5``), a percentage (``97 %``), scientific notation (``1e-3``);
-- an integer of three or more digits, or written with a thousands separator
-  (``1797``, ``60,000``), except years 1900-2099;
-- inside math (``$...$``, ``$$...$$``, ``{math}``), a decimal with three or more
-  digits after the point (``\\approx 0.973``).
-
-and, as ``number-word``, the phrases of :data:`NUMBER_WORDS` that state a measured
-ratio or count in words or hedge a number ("twenty times", "twice as fast",
-"a little under $710$", "eight orders of magnitude"). Where a page states its results
-in brief, its *result places* (captions, alt text, and the bullet lists of a
-"Summary", "In short" or "Key points" section: :data:`SUMMARY_HEADING`), the stricter
-:data:`RESULT_PLACE_WORDS` apply too: number words above ten ("fifteen", "forty"),
-fractions of something in words ("two thirds of", "nine in ten") and "doubles"/"halves", which there
-state a result, while the small counts of ordinary prose ("two panels", "three runs",
-"ten classes") still pass. ``ENFORCED`` says which kinds make the check fail; the
-others are listed (``--all``) until the pages are clean of them.
-
-Small integers (layer sizes, "8×8", "10 classes", "seeds 1 to 5") pass. So do section
-references ("§6.5", "chapter 11"). Fixed facts that are not results may be allowed:
-
-- on one page, by a MyST comment line in that page (invisible on the site, dropped
-  from the Colab notebook), numbers (or number words) separated by spaces, then ``#``
-  and the reason::
-
-      % allow-numbers: 0.07 0.02  # the learning rates the homework prescribes
-
-- on every page, in ``tools/prose_numbers_allowed.txt``: one number per line,
-  optionally followed by the pages (globs) it is allowed on, then ``#`` and the reason.
-
-    python -m tools.prose_numbers              # all pages; exit 1 if any number is found
-    python -m tools.prose_numbers book/x.md    # some pages
-    python -m tools.prose_numbers --all        # also the kinds not enforced yet
+    python -m tools.prose_numbers [PAGE ...]      # default: every page; exit 1 on a find
 """
 
 from __future__ import annotations
@@ -59,7 +31,6 @@ from . import bookmeta, myst
 
 ROOT = bookmeta.ROOT
 ALLOWED = Path(__file__).resolve().parent / "prose_numbers_allowed.txt"
-# Kinds of findings that fail the check (tests/test_book.py): all of them.
 ENFORCED = {"number", "math", "number-word"}
 
 NUMBER = re.compile(
@@ -127,15 +98,9 @@ class Finding(NamedTuple):
 
 
 def allowed_numbers() -> list[tuple[str, list[str]]]:
-    out = []
-    if not ALLOWED.exists():
-        return out
-    for line in ALLOWED.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            number, *globs = line.split()
-            out.append((number, globs or ["*"]))
-    return out
+    lines = ALLOWED.read_text(encoding="utf-8").splitlines() if ALLOWED.exists() else []
+    fields = [ln.split("#", 1)[0].split() for ln in lines]
+    return [(f[0], f[1:] or ["*"]) for f in fields if f]
 
 
 def option_texts(directive) -> list[tuple[str, str]]:
@@ -152,10 +117,6 @@ def option_texts(directive) -> list[tuple[str, str]]:
             if isinstance(section, dict) and section.get(key):
                 out.append((key, str(section[key])))
     return out
-
-
-def _shifted(pieces, line):
-    return [(line + at, text) for at, text in pieces]
 
 
 def pieces(text: str) -> dict[str, list[tuple[int, str]]]:
@@ -191,8 +152,8 @@ def pieces(text: str) -> dict[str, list[tuple[int, str]]]:
                            if re.match(rf"\s*:?{key}:", lines[k])), block.start)
                 inner = pieces(value)
                 for kind in ("prose", "math", "spoken"):
-                    out[kind] += _shifted([(0, t) for _, t in inner[kind]], at)
-                out["places"] += _shifted([(0, t) for _, t in inner["spoken"]], at)
+                    out[kind] += [(at, t) for _, t in inner[kind]]
+                out["places"] += [(at, t) for _, t in inner["spoken"]]
         elif block.type in MATH_TOKENS:
             out["math"].append((block.start, "\n".join(lines[block.start:block.end])))
         elif block.type == "html_block":
@@ -223,13 +184,6 @@ def pieces(text: str) -> dict[str, list[tuple[int, str]]]:
             if in_figure or (summary_level is not None and block.start < list_end):
                 out["places"].append((block.start, "".join(said)))
     return out
-
-
-def prose_and_math(text: str) -> tuple[list[tuple[int, str]], list[tuple[int, str]], list[tuple[int, str]]]:
-    """The page's prose, its math, and its prose with plain-number math written out
-    (``a little under $710$``), each as ``(0-based first line, text)`` pieces."""
-    found = pieces(text)
-    return found["prose"], found["math"], found["spoken"]
 
 
 def result_like(match: re.Match) -> bool:
@@ -290,14 +244,12 @@ def pages() -> list[Path]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("pages", nargs="*", type=Path, help="pages (default: every page of book/)")
-    parser.add_argument("--all", action="store_true", help="also the kinds not enforced yet")
     args = parser.parse_args(argv)
     targets = args.pages or pages()
-    kinds = ENFORCED | {"number-word"} if args.all else ENFORCED
     total = 0
     for path in targets:
-        for line, token, context, kind in typed_numbers(path, kinds):
-            total += kind in ENFORCED
+        for line, token, context, kind in typed_numbers(path):
+            total += 1
             print(f"{path}:{line}: typed {kind} {token!r}: {context}")
     if total:
         print(f"\n{total} number(s) typed into the prose: glue them ({{glue:text}}`name:fmt`), "

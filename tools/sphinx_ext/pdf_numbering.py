@@ -1,35 +1,15 @@
 """The PDF numbers chapters, sections, equations, figures, tables and exercises as the site does.
 
-Loaded by ``tools/sphinx_ext/mlpbook.py``; acts in the LaTeX build only.
-
-How the site numbers (Sphinx, sphinx-multitoc-numbering, sphinx-exercise):
-
-- a chapter is numbered when its toc part has ``numbered: true``; the numbers run on
-  across parts (Part I's first chapter is 1); the "Getting started" pages, the preface
-  and the back matter carry none, nor do their sections;
-- figures, tables and exercises of a numbered chapter are ``<chapter>.<n>``; those of
-  the unnumbered pages share one count, ``1, 2, ...``, across all of them;
-- equations (``math_numfig: false``) are ``(1), (2), ...`` on every page; with
-  ``math_numfig: true`` they would be numbered like figures.
-
-What the LaTeX writer would do instead: number every page as a chapter (the notation
-page became chapter 1), count equations per LaTeX chapter (``(3.1)``), and figures per
-chapter without its number. Exercise numbers are text that sphinx-exercise writes from
-the site's numbering, so they were right while the chapters around them were not.
-
-So the post-transform ``LatexBookNumbering`` writes, before every chapter and part of
-the assembled LaTeX document, a macro of ``numbering_preamble`` that sets LaTeX's
-counters and formats to the site's: ``\\mlpbookchapter{n}`` with the chapter's number
-on the site (``env.toc_secnumbers``), ``\\mlpbookunnumberedchapter`` for a page the
-site leaves unnumbered, ``\\mlpbookpart{n}`` for a toc caption that reads
-"Part <Roman numeral>: <title>" (the part is printed as "Part <n>" over "<title>"),
-``\\mlpbookunnumberedpart`` for any other caption. (And ``on_builder_inited`` puts
-back the ``numfig_secnum_depth`` that sphinx-jupyterbook-latex changes.)
-
-It also collects the solutions of sphinx-exercise: in the PDF they leave their exercises
-and go, in their order, to an unnumbered section "Solutions" at the end of their chapter
-(before "Cite this chapter"), and every exercise says on which page its solution is.
-The site keeps its dropdown solutions.
+Loaded by ``tools/sphinx_ext/mlpbook.py``; acts in the LaTeX build only. The site
+(sphinx-multitoc-numbering, sphinx-exercise) numbers only the chapters of ``numbered:``
+toc parts, on across parts; their figures, tables and exercises are ``<chapter>.<n>``,
+those of unnumbered pages share one count; equations are ``(n)`` per page. Sphinx's
+LaTeX writer would number every page as a chapter and equations per chapter. So
+``LatexBookNumbering`` writes before every chapter and part of the assembled document a
+macro of ``numbering_preamble`` that sets LaTeX's counters to the site's numbers
+(``env.toc_secnumbers``; a caption "Part <Roman>: <title>" numbers its part), and moves
+each chapter's solutions to an unnumbered "Solutions" section at its end, the exercise
+saying on which page its solution is (the site keeps its dropdowns).
 """
 
 from __future__ import annotations
@@ -52,14 +32,10 @@ CITE_SECTION_CLASS = "book-cite-chapter"   # the "Cite this chapter" section (ml
 
 
 def numbering_preamble(math_numfig: bool) -> str:
-    """The LaTeX macros that ``LatexBookNumbering`` writes before chapters and parts.
-
-    Counters like figures (``figure``, ``table``, Sphinx's ``literalblock``; also
-    ``equation`` with ``math_numfig``) are ``<chapter>.<n>`` in numbered chapters and
-    run on through all unnumbered ones; without ``math_numfig`` an equation is ``(n)``,
-    counted per page. Hyperref's anchors get a prefix of their own in unnumbered pages
-    (``u<k>``), so that no two pages share one.
-    """
+    """The LaTeX macros ``LatexBookNumbering`` writes before chapters and parts: figure-like
+    counters (and ``equation`` with ``math_numfig``) are ``<chapter>.<n>`` in numbered
+    chapters and run on through unnumbered ones, whose hyperref anchors get a prefix
+    ``u<k>``; without ``math_numfig`` equations are ``(n)`` per page."""
     shared = ["figure", "table", "literalblock"] + (["equation"] if math_numfig else [])
     store = "".join(rf"\setcounter{{mlpbook@{c}}}{{\value{{{c}}}}}" for c in shared)
     load = "".join(rf"\setcounter{{{c}}}{{\value{{mlpbook@{c}}}}}" for c in shared)
@@ -137,10 +113,8 @@ def _own(node: nodes.Element, cls):
 
 
 def collect_solutions(chapter_file: addnodes.start_of_file) -> int:
-    """Move the chapter's solutions to a section "Solutions" at its end; return how many.
-
-    Every exercise whose solution moved gets a line "Solution on page N." (a link).
-    """
+    """Move the chapter's solutions to a section "Solutions" at its end (each exercise
+    says "Solution on page N."); return how many."""
     from sphinx_exercise.nodes import (exercise_enumerable_node, exercise_node,
                                        solution_node)
 
@@ -173,12 +147,10 @@ def collect_solutions(chapter_file: addnodes.start_of_file) -> int:
 
 
 class LatexBookNumbering(SphinxPostTransform):
-    """Give the assembled LaTeX book the site's numbering; collect the solutions.
+    """The site's numbering and the collected solutions in the assembled LaTeX book.
 
-    Runs on the whole book (the root document with every page inlined), after
-    sphinx-jupyterbook-latex has turned the toc's captions into parts (its
-    ``LatexRootDocPostTransforms``, priority 700): a part is a ``start_of_file`` whose
-    ``docname`` is the caption, a chapter a ``start_of_file`` of a page of the toc.
+    After sphinx-jupyterbook-latex made the toc's captions parts (priority 700): a part is
+    a ``start_of_file`` whose ``docname`` is its caption, a chapter one of a toc page.
     """
 
     default_priority = 750
@@ -222,18 +194,10 @@ class LatexBookNumbering(SphinxPostTransform):
 
 
 def on_builder_inited(app):
-    """After sphinx-jupyterbook-latex's builder-inited (priority 500).
-
-    It raises ``numfig_secnum_depth`` to 2 when it turns the toc's captions into LaTeX
-    parts. Put back the configured value: with 2, the exercises of the LaTeX build would
-    be numbered by section ("Exercise 1.6.2" for the site's "Exercise 1.2"); and the
-    setting is part of the pickled environment: the next build (HTML or LaTeX) would
-    find the environment outdated and execute every chapter again. With it put back,
-    the LaTeX build reuses the HTML build's environment, execution and numbers.
-
-    The book opens with unnumbered pages: the root page (mlpbook.py gives it its heading
-    after this), then whatever precedes the first numbered part.
-    """
+    """Put back the ``numfig_secnum_depth`` that sphinx-jupyterbook-latex (priority 500)
+    raises to 2: exercises would be numbered by section, and the changed setting would
+    outdate the pickled environment (every chapter executed again). The book opens
+    unnumbered (the root page, then what precedes the first numbered part)."""
     if app.builder.format != "latex":
         return
     app.config.numfig_secnum_depth = app.pdf_numbering_secnum_depth
