@@ -90,7 +90,8 @@ def test_the_book_course_map_covers_ten_weeks_and_every_lab_stem():
 CONF = '''
 import json
 from tools import bookmeta
-from tools.sphinx_ext.mlpbook import LearningObjectives, figure_pack, figure_pack_role, on_config_inited_figures
+from tools.sphinx_ext.mlpbook import (LearningObjectives, figure_pack, figure_pack_links, figure_pack_role,
+                                      on_config_inited_figures)
 
 project = "Mini"
 extensions = ["myst_nb", "tools.sphinx_ext.coursemap"]
@@ -105,6 +106,7 @@ exclude_patterns = ["_build"]
 def setup(app):
     app.add_transform(LearningObjectives)
     app.add_role("figure-pack", figure_pack_role)
+    app.connect("doctree-resolved", figure_pack_links)
     app.connect("config-inited", on_config_inited_figures)
     app.connect("build-finished", figure_pack)
 '''

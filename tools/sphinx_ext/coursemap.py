@@ -104,7 +104,8 @@ class CourseMap(SphinxDirective):
 
     def run(self):
         self.labs_path = Path(self.env.config.mlpbook_labs_json)
-        self.env.note_dependency(str(self.labs_path))
+        if self.labs_path.exists():   # (a missing dependency would re-read the page at every build)
+            self.env.note_dependency(str(self.labs_path))
         lab_pages = any(d.startswith("book/labs/") for d in self.env.found_docs)
         try:
             weeks = read_plan("\n".join(self.content), Path(self.env.srcdir))

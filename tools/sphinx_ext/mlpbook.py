@@ -619,10 +619,17 @@ def _reading_order(app):
 
 
 def figure_pack_role(name, rawtext, text, lineno, inliner, options=None, content=None):
-    """``{figure-pack}`text```: a link to the figure pack from any page of the site."""
-    docname = inliner.document.settings.env.docname
-    uri = "../" * docname.count("/") + figure_pack_name()
-    return [nodes.reference(rawtext, text, refuri=uri)], []
+    """``{figure-pack}`text```: a link to the figure pack (see figure_pack_links)."""
+    return [nodes.reference(rawtext, text, refuri=figure_pack_name(), classes=["book-figure-pack"])], []
+
+
+def figure_pack_links(app, doctree, docname):
+    """The pack sits at the site's root, beside the book's PDF: the site's pages link it
+    relative to their folder, the PDF by its name."""
+    if app.builder.format == "html":
+        for ref in doctree.findall(nodes.reference):
+            if "book-figure-pack" in ref["classes"]:
+                ref["refuri"] = "../" * docname.count("/") + figure_pack_name()
 
 
 def on_builder_inited(app):
@@ -699,6 +706,7 @@ def setup(app):
     app.connect("builder-inited", on_builder_inited_latex, priority=900)
     app.connect("build-finished", on_build_finished)
     app.connect("build-finished", figure_pack)
+    app.connect("doctree-resolved", figure_pack_links)
     app.connect("doctree-read", check_not_executed)
     app.connect("doctree-read", glue_alt_text)
     app.connect("html-page-context", on_html_page_context)
