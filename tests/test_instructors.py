@@ -237,6 +237,8 @@ def test_figure_pack_manifest_against_the_executed_page(mini_book):
         assert [(r["name"], r["caption"], r["figure"]) for r in rows] == [
             ("fig-chapter-line", "A rising line.", "1"), ("", "", "")]
         assert rows[0]["alt"] == "A straight line from the lower left to the upper right."
+        assert [r["svg"] for r in rows] == ["derivations/forward-pass/fig-chapter-line.svg",
+                                            "derivations/forward-pass/forward-pass-output-2.svg"]
         assert {r["chapter"] for r in rows} == {"book/derivations/forward-pass"}
         assert {r["chapter_title"] for r in rows} == {"The chapter"}
         for row in rows:

@@ -569,7 +569,8 @@ def page_figures(app, docname: str) -> list[dict]:
             raise ExtensionError(f"{docname}: figure {name or len(found) + 1} has no {', '.join(missing)} output: "
                                  "the kernels ran without tools/execute_chapters.py's vector_figures "
                                  "(an execution cache from before it? delete _build/.jupyter_cache)")
-        base = f"{stem}/{name or f'{stem}-output-{len(found) + 1}'}"
+        # a folder per page, as under book/ (a lab and its chapter share a name)
+        base = f"{docname.removeprefix('book/')}/{name or f'{stem}-output-{len(found) + 1}'}"
         found.append({"svg": f"{base}.svg", "pdf": f"{base}.pdf", "chapter": docname,
                       "chapter_title": app.env.titles[docname].astext(),
                       "figure": ".".join(map(str, number)), "name": name,
