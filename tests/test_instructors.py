@@ -72,6 +72,20 @@ def test_course_map_plan_is_checked(tmp_path):
         coursemap.read_plan("weeks:\n  - {title: A, chapters: [book/a, book/b], needs: [book/b]}\n", tmp_path)
 
 
+def test_course_map_labs_are_checked_against_the_plan():
+    labs = json.loads(FIXTURE_LABS.read_text())["labs"]
+    fp, sj = "book/derivations/forward-pass", "book/derivations/softmax-jacobian"
+    coursemap.check_labs([{"chapters": [fp], "labs": ["forward-pass"]},
+                          {"chapters": [sj], "labs": ["softmax-jacobian"]}], labs)
+    with pytest.raises(ValueError, match="labs in no week: softmax-jacobian"):
+        coursemap.check_labs([{"chapters": [fp, sj], "labs": ["forward-pass"]}], labs)
+    with pytest.raises(ValueError, match="week 1: lab softmax-jacobian comes before its chapter"):
+        coursemap.check_labs([{"chapters": [fp], "labs": ["forward-pass", "softmax-jacobian"]},
+                              {"chapters": [sj]}], labs)
+    with pytest.raises(ValueError, match="week 1: lab autodiff is not in labs.json"):
+        coursemap.check_labs([{"chapters": [fp], "labs": ["autodiff"]}], labs)
+
+
 def test_the_book_course_map_covers_ten_weeks_and_every_lab_stem():
     text = (ROOT / "book" / "course-map.md").read_text(encoding="utf-8")
     body = re.search(r"```\{course-map\}\n(.*?)```", text, re.S).group(1)
@@ -218,11 +232,12 @@ def test_course_map_from_labs_json(mini_book):
     fp, sj = labs["forward-pass"], labs["softmax-jacobian"]
     assert "Week 1: Forward" in text and "Week 2: Softmax" in text
     assert f"the reference solution runs in {fp['seconds']:.0f} s; the autograder grades 3 tasks, 6.5 points" in text
-    assert f"the reference solution runs in {sj['seconds']:.1f} s; the autograder grades 1 tasks" in text
+    assert f"the reference solution runs in {sj['seconds']:.1f} s; the autograder grades 1 task, 1 point:" in text
     assert "Hidden activations (2 points): check_activation, check_activation_derivative" in text
+    assert "Stable softmax (1 point): check_softmax" in text
     assert "Train on the digits (1.5 points): no named check" in text
     assert 'href="labs/forward-pass.html"' in html        # a lab page of the toc: linked
-    assert "Lab Lab: the softmax Jacobian" in text         # no page: its title as text
+    assert "Lab: the softmax Jacobian:" in text            # no page: its title as text
     assert "Builds on The chapter" in text                 # the prerequisite's title
     assert "derive the Jacobian" in text                   # the chapter's objectives
     assert 'href="../' + figure_pack_name() + '"' in html

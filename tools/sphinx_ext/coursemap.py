@@ -63,6 +63,27 @@ def read_labs(path: Path, lab_pages: bool) -> dict | None:
     return json.loads(path.read_text(encoding="utf-8"))["labs"]
 
 
+def check_labs(weeks: list[dict], labs: dict | None) -> None:
+    """Every lab of labs.json in a week, at or after its chapter's; no unknown lab."""
+    if labs is None:
+        return
+    planned, read = set(), set()
+    for number, week in enumerate(weeks, start=1):
+        read.update(week.get("chapters") or [])
+        for stem in week.get("labs") or []:
+            if stem not in labs:
+                raise ValueError(f"week {number}: lab {stem} is not in labs.json")
+            if labs[stem]["chapter"] not in read:
+                raise ValueError(f"week {number}: lab {stem} comes before its chapter {labs[stem]['chapter']}")
+            planned.add(stem)
+    if set(labs) - planned:
+        raise ValueError(f"labs in no week: {', '.join(sorted(set(labs) - planned))}")
+
+
+def plural(count, word: str) -> str:
+    return f"{count:g} {word}" + ("" if count == 1 else "s")
+
+
 def seconds_text(seconds: float) -> str:
     return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
 
@@ -88,19 +109,17 @@ class CourseMap(SphinxDirective):
         doc = f"book/labs/{stem}"
         if labs is None:
             return nodes.list_item("", nodes.paragraph("", f"Lab: {stem}"))
-        if stem not in labs:
-            raise ExtensionError(f"{self.env.docname}: course map: lab {stem!r} is not in {self.labs_path}")
         lab = labs[stem]
         head = [self.doc_link(doc) if doc in self.env.found_docs else nodes.Text(lab["title"]),
                 nodes.Text(f": the reference solution runs in {seconds_text(lab['seconds'])}; "
-                           f"the autograder grades {len(lab['tasks'])} tasks, "
-                           f"{sum(t['points'] for t in lab['tasks']):g} points:")]
+                           f"the autograder grades {plural(len(lab['tasks']), 'task')}, "
+                           f"{plural(sum(t['points'] for t in lab['tasks']), 'point')}:")]
         tasks = nodes.bullet_list("", bullet="-")
         for task in lab["tasks"]:
             checks = ", ".join(task["checks"]) or "no named check"
             tasks += nodes.list_item("", nodes.paragraph(
-                "", f"{task['name']} ({task['points']:g} points): {checks}"))
-        return nodes.list_item("", nodes.paragraph("", "Lab ", *head), tasks)
+                "", f"{task['name']} ({plural(task['points'], 'point')}): {checks}"))
+        return nodes.list_item("", nodes.paragraph("", "", *head), tasks)
 
     def run(self):
         self.labs_path = Path(self.env.config.mlpbook_labs_json)
@@ -110,11 +129,9 @@ class CourseMap(SphinxDirective):
         try:
             weeks = read_plan("\n".join(self.content), Path(self.env.srcdir))
             labs = read_labs(self.labs_path, lab_pages)
+            check_labs(weeks, labs)
         except ValueError as err:
             raise ExtensionError(f"{self.env.docname}: course map: {err}") from None
-        planned = {stem for week in weeks for stem in week.get("labs") or []}
-        for stem in sorted(set(labs or {}) - planned):
-            raise ExtensionError(f"{self.env.docname}: course map: lab {stem!r} is in no week")
         out = []
         if labs is None:
             out.append(nodes.note("", nodes.paragraph(
