@@ -39,6 +39,12 @@ It keeps one source of truth for the facts the site shows, and serves MathJax lo
   ``{glue:text}`name``` (with an optional format, ``{glue:text}`name:.2f```) is replaced
   by the glued value (``glue_alt_text``), so that alt text can state computed numbers and
   be composed in code; an unknown name fails the build.
+- learning objectives: a chapter's ``book: objectives:`` (front matter) shown in a
+  "Learning objectives" box below its title (``LearningObjectives``, a read-time transform).
+- the figure pack: every figure drawn by a code cell, as SVG and PDF, in
+  ``_build/html/mlp-from-scratch-figures.zip`` with ``manifest.csv`` (``figure_pack``, at
+  build-finished); ``{figure-pack}`text``` links it. The course map is
+  ``tools/sphinx_ext/coursemap.py``.
 - progress bars off in the built pages (``MLP_FROM_SCRATCH_PROGRESS=0``).
 - accessibility fixes of the HTML of the theme and its extensions, for the browser
   test (tools/check_site.py, axe-core): templates of the search button, theme switch
