@@ -56,6 +56,18 @@ THREADS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS
 RUNS_AFTER = {"book/reproduction": ("book/experiments/",)}
 MYST_READER = {"name": "myst_nb_md", "type": "plugin"}
 DEFAULT_TIMES = ROOT / "_build" / "results" / "execution-times.json"
+# The figure pack (tools/sphinx_ext/mlpbook.py): the kernels draw every matplotlib figure
+# also as SVG and PDF, through an IPython profile of the build; the pages still show the
+# PNG (_config.yml: nb_mime_priority_overrides).
+IPYTHON_DIR = ROOT / "_build" / ".ipython"
+
+
+def vector_figures(folder: Path = IPYTHON_DIR) -> None:
+    """Make the kernels started from now on output each figure as PNG, SVG and PDF."""
+    config = folder / "profile_default" / "ipython_kernel_config.py"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("c.InlineBackend.figure_formats = {'png', 'svg', 'pdf'}\n")
+    os.environ["IPYTHONDIR"] = str(folder)
 
 
 def name_of(path: Path) -> str:
@@ -148,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     # tools/sphinx_ext/mlpbook.py sets for a build that executes (no progress bars).
     os.environ.update(THREADS)
     os.environ.setdefault("MLP_FROM_SCRATCH_PROGRESS", "0")
+    vector_figures()
     settings = bookmeta.config().get("execute", {})
     timeout, allow_errors = settings.get("timeout", 30), settings.get("allow_errors", False)
     t0 = time.monotonic()

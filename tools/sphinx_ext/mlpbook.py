@@ -39,6 +39,12 @@ It keeps one source of truth for the facts the site shows, and serves MathJax lo
   ``{glue:text}`name``` (with an optional format, ``{glue:text}`name:.2f```) is replaced
   by the glued value (``glue_alt_text``), so that alt text can state computed numbers and
   be composed in code; an unknown name fails the build.
+- learning objectives: a chapter's ``book: objectives:`` (front matter) shown in a
+  "Learning objectives" box below its title (``LearningObjectives``, a read-time transform).
+- the figure pack: every figure drawn by a code cell, as SVG and PDF, in
+  ``_build/html/mlp-from-scratch-figures.zip`` with ``manifest.csv`` (``figure_pack``, at
+  build-finished); ``{figure-pack}`text``` links it. The course map is
+  ``tools/sphinx_ext/coursemap.py``.
 - progress bars off in the built pages (``MLP_FROM_SCRATCH_PROGRESS=0``).
 - accessibility fixes of the HTML of the theme and its extensions, for the browser
   test (tools/check_site.py, axe-core): templates of the search button, theme switch
@@ -243,6 +249,51 @@ class CiteThisChapter(SphinxTransform):
         block["classes"].append("book-citation-bibtex")
         section += block
         chapter += section
+
+
+# ----------------------------------------------------------------- learning objectives
+# A chapter's front matter lists what its reader can do afterwards (``book: objectives:``,
+# CONTRIBUTING.md); LearningObjectives puts them in a box below the chapter's title.
+OBJECTIVES_TITLE = "Learning objectives"
+OBJECTIVE_MARKUP = re.compile(r"\$(?P<math>[^$]+)\$|`(?P<code>[^`]+)`")
+
+
+def objectives_of(path) -> list[str]:
+    """The ``book: objectives:`` of a page's front matter (``[]`` when it has none)."""
+    meta = bookmeta.front_matter(Path(path).read_text(encoding="utf-8")).get("book") or {}
+    return [str(item) for item in meta.get("objectives") or []]
+
+
+def objective_nodes(text: str) -> list[nodes.Node]:
+    """An objective as inline nodes: ``$math$`` and ```code``` are the only markup."""
+    out, at = [], 0
+    for m in OBJECTIVE_MARKUP.finditer(text):
+        out.append(nodes.Text(text[at:m.start()]))
+        out.append(nodes.math(m.group(0), m["math"]) if m["math"] else nodes.literal(m["code"], m["code"]))
+        at = m.end()
+    return out + [nodes.Text(text[at:])]
+
+
+def objectives_box(items: list[str]) -> nodes.admonition:
+    """The "Learning objectives" admonition: an opening line and one item per objective."""
+    box = nodes.admonition(classes=["book-objectives", "tip"])
+    box += nodes.title(OBJECTIVES_TITLE, OBJECTIVES_TITLE)
+    box += nodes.paragraph("", "After this chapter you can:")
+    box += nodes.bullet_list("", *(nodes.list_item("", nodes.paragraph("", "", *objective_nodes(i)))
+                                   for i in items), bullet="-")
+    return box
+
+
+class LearningObjectives(SphinxTransform):
+    """Insert the chapter's objectives right below its title (HTML and PDF alike)."""
+
+    default_priority = 870   # as CiteThisChapter: the labels sit on their sections by then
+
+    def apply(self, **kwargs):
+        items = objectives_of(self.env.doc2path(self.env.docname))
+        chapter = next((n for n in self.document.children if isinstance(n, nodes.section)), None)
+        if items and chapter is not None and chapter.children and isinstance(chapter[0], nodes.title):
+            chapter.insert(1, objectives_box(items))
 
 
 def text_citation() -> nodes.paragraph:
@@ -480,6 +531,114 @@ def glue_alt_text(app, doctree):
         node["alt"] = GLUE_IN_ALT.sub(value, node["alt"])
 
 
+# ----------------------------------------------------------------- the figure pack
+# Every figure of the site as SVG and PDF in one zip, with a manifest (figure_pack, at
+# build-finished). The kernels output each matplotlib figure as PNG, SVG and PDF
+# (tools/execute_chapters.py: vector_figures); myst-nb keeps every format of an output in
+# the doctree (a "mime bundle", each written to a file) and picks one per builder: the
+# PNG, as before (_config.yml: nb_mime_priority_overrides). The pack takes the other two.
+VECTOR_FORMATS = {"svg": "image/svg+xml", "pdf": "application/pdf"}
+MANIFEST_FIELDS = ["svg", "pdf", "chapter", "chapter_title", "figure", "name", "caption", "alt"]
+
+
+def on_config_inited_figures(app, config):
+    """Kernels that myst-nb starts itself (``execute_notebooks: force``) draw vectors too."""
+    from tools.execute_chapters import vector_figures
+
+    vector_figures()
+
+
+def figure_pack_name() -> str:
+    """``mlp-from-scratch-figures.zip``: the PDF's name with ``-figures.zip``."""
+    return Path(pdf_name()).stem + "-figures.zip"
+
+
+def page_figures(app, docname: str) -> list[dict]:
+    """The figures a page draws in code, in page order: their manifest rows, with
+    ``files``, the paths of the SVG and PDF files myst-nb wrote."""
+    numbers = app.env.toc_fignumbers.get(docname, {}).get("figure", {})
+    stem, found = docname.rsplit("/", 1)[-1], []
+    for bundle in app.env.get_doctree(docname).findall(nodes.container):
+        images = {c.get("mime_type"): c[0] for c in bundle.children
+                  if isinstance(c, nodes.container) and c.children and isinstance(c[0], nodes.image)}
+        if bundle.get("nb_element") != "mime_bundle" or "image/png" not in images:
+            continue
+        figure = bundle.parent
+        while figure is not None and not isinstance(figure, (nodes.figure, nodes.section)):
+            figure = figure.parent
+        figure = figure if isinstance(figure, nodes.figure) else None
+        caption = next(iter(figure.findall(nodes.caption)), None) if figure else None
+        name = next((n for n in (figure["names"] if figure else []) if n.startswith("fig-")), "")
+        number = next((numbers[i] for i in (figure["ids"] if figure else []) if i in numbers), ())
+        missing = [f for f, mime in VECTOR_FORMATS.items() if mime not in images]
+        if missing:
+            raise ExtensionError(f"{docname}: figure {name or len(found) + 1} has no {', '.join(missing)} output: "
+                                 "the kernels ran without tools/execute_chapters.py's vector_figures "
+                                 "(an execution cache from before it? delete _build/.jupyter_cache)")
+        # a folder per page, as under book/ (a lab and its chapter share a name)
+        base = f"{docname.removeprefix('book/')}/{name or f'{stem}-output-{len(found) + 1}'}"
+        found.append({"svg": f"{base}.svg", "pdf": f"{base}.pdf", "chapter": docname,
+                      "chapter_title": app.env.titles[docname].astext(),
+                      "figure": ".".join(map(str, number)), "name": name,
+                      "caption": caption.astext() if caption else "",
+                      "alt": images["image/png"].get("alt", ""),
+                      "files": {f: Path(app.srcdir) / images[mime]["uri"] for f, mime in VECTOR_FORMATS.items()}})
+    return found
+
+
+def figure_pack(app, exception):
+    """Write ``_build/html/<book>-figures.zip``: each figure's SVG and PDF, manifest.csv."""
+    if exception is not None or app.builder.format != "html":
+        return
+    import csv
+    import io
+    import zipfile
+
+    docs = [d for d in app.env.found_docs if d in app.env.titles]
+    figures = [f for d in sorted(docs, key=_reading_order(app)) for f in page_figures(app, d)]
+    manifest = io.StringIO()
+    writer = csv.DictWriter(manifest, MANIFEST_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(figures)
+    with zipfile.ZipFile(Path(app.outdir) / figure_pack_name(), "w", zipfile.ZIP_DEFLATED) as pack:
+        pack.writestr("manifest.csv", manifest.getvalue())
+        pack.writestr("README.txt", f"{app.config.project} {bookmeta.version()}: every figure of the book "
+                      "as SVG and PDF; manifest.csv gives each one's chapter, number, caption and alt text.\n"
+                      "Licence: CC BY 4.0 (LICENSE-CONTENT of the repository).\n")
+        for fig in figures:
+            for fmt, path in fig["files"].items():
+                pack.write(path, fig[fmt])
+    LOGGER.info(f"[mlpbook] figure pack: {len(figures)} figures in {figure_pack_name()}")
+
+
+def _reading_order(app):
+    """A sort key: the pages in the order of the book (the toc), unknown pages last."""
+    order = {}
+
+    def walk(doc):
+        if doc not in order:
+            order[doc] = len(order)
+            for child in app.env.toctree_includes.get(doc, []):
+                walk(child)
+
+    walk(app.config.root_doc)
+    return lambda doc: (order.get(doc, len(order)), doc)
+
+
+def figure_pack_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{figure-pack}`text```: a link to the figure pack (see figure_pack_links)."""
+    return [nodes.reference(rawtext, text, refuri=figure_pack_name(), classes=["book-figure-pack"])], []
+
+
+def figure_pack_links(app, doctree, docname):
+    """The pack sits at the site's root, beside the book's PDF: the site's pages link it
+    relative to their folder, the PDF by its name."""
+    if app.builder.format == "html":
+        for ref in doctree.findall(nodes.reference):
+            if "book-figure-pack" in ref["classes"]:
+                ref["refuri"] = "../" * docname.count("/") + figure_pack_name()
+
+
 def on_builder_inited(app):
     if app.builder.format == "html" and not (MATHJAX_SRC / "tex-mml-chtml.js").exists():
         raise ExtensionError(
@@ -549,9 +708,12 @@ def setup(app):
     app.setup_extension("tools.sphinx_ext.pdf_numbering")
     app.connect("config-inited", on_config_inited)
     app.connect("config-inited", on_config_inited_latex, priority=600)
+    app.connect("config-inited", on_config_inited_figures)
     app.connect("builder-inited", on_builder_inited)
     app.connect("builder-inited", on_builder_inited_latex, priority=900)
     app.connect("build-finished", on_build_finished)
+    app.connect("build-finished", figure_pack)
+    app.connect("doctree-resolved", figure_pack_links)
     app.connect("doctree-read", check_not_executed)
     app.connect("doctree-read", glue_alt_text)
     app.connect("html-page-context", on_html_page_context)
@@ -561,5 +723,7 @@ def setup(app):
     app.add_config_value("mlpbook_cite_exclude", ["book/cite", "book/bibliography"], "env")
     app.add_config_value("mlpbook_cite_page", "book/cite", "env")
     app.add_transform(CiteThisChapter)
+    app.add_transform(LearningObjectives)
     app.add_directive("book-install", BookInstall)
+    app.add_role("figure-pack", figure_pack_role)
     return {"version": bookmeta.version(), "parallel_read_safe": True, "parallel_write_safe": True}
