@@ -1,0 +1,80 @@
+"""The labs: their seeds, their helpers, and the committed student notebooks.
+
+* ``student_seed`` is stable (a known value), ignores case and spaces, separates IDs
+  and refuses empty ones.
+* ``package_blocked`` makes the package's function raise, also under the names a
+  notebook imported it as, and restores everything afterwards.
+* ``python -m tools.labs --check``: the committed student notebooks are what the lab
+  sources give, and no solution line reaches a student artifact; a leaked line is found.
+"""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mlp_from_scratch import activations
+from mlp_from_scratch.checks import student_seed
+from mlp_from_scratch.checks.labs import PackageCalled, attempt, lab_digits, package_blocked
+from tools import labs
+
+
+def test_student_seed_is_stable_and_normalised():
+    # SHA-256 of "example": its first four bytes, shifted right once (a fixed value, not hash())
+    import hashlib
+    assert student_seed("example") == int(hashlib.sha256(b"example").hexdigest()[:8], 16) >> 1
+    assert student_seed(" Example ") == student_seed("example")
+    assert 0 <= student_seed("s1234567") < 2 ** 31
+    assert len({student_seed(f"s{k}") for k in range(200)}) == 200
+
+
+@pytest.mark.parametrize("bad", ["", "   ", None, True, 1.5])
+def test_student_seed_refuses_empty_ids(bad):
+    with pytest.raises(ValueError, match="STUDENT_ID"):
+        student_seed(bad)
+
+
+def test_lab_digits_depend_on_the_seed_and_are_disjoint():
+    (X1, y1), (X2, y2) = lab_digits(1, n_train=50, n_test=20)
+    (X3, _), _ = lab_digits(2, n_train=50, n_test=20)
+    assert X1.shape == (50, 64) and X2.shape == (20, 64) and X1.max() <= 1.0
+    assert not np.array_equal(X1, X3)
+    assert not {row.tobytes() for row in X1} & {row.tobytes() for row in X2} or len(X1) == 0
+    with pytest.raises(ValueError):
+        lab_digits(0, n_train=2000)
+
+
+def test_package_blocked_raises_and_restores():
+    original = activations.relu
+    env = {"relu": original, "mine": lambda z: z}
+    with package_blocked(env, (activations, "relu"), (activations.HIDDEN_ACTIVATIONS, "sigmoid")):
+        with pytest.raises(PackageCalled, match="relu"):
+            activations.relu(np.zeros(2))
+        with pytest.raises(PackageCalled):
+            env["relu"](np.zeros(2))
+        with pytest.raises(PackageCalled):
+            activations.HIDDEN_ACTIVATIONS["sigmoid"].f(np.zeros(2))
+        assert env["mine"](3) == 3
+    assert activations.relu is original and env["relu"] is original
+    assert activations.HIDDEN_ACTIVATIONS["sigmoid"].name == "sigmoid"
+
+
+def test_attempt_turns_a_stub_into_a_plain_failure():
+    def stub():
+        raise NotImplementedError
+    with pytest.raises(AssertionError, match="not implemented yet"):
+        attempt(stub)
+
+
+def test_leaked_solution_lines_are_found():
+    md = labs.sources()[0]
+    line = next(l.strip() for q in labs.questions(md) for l in q["solution"].splitlines() if len(l.strip()) >= 16)
+    assert labs.leaked_solutions(md, ["x = 1\n", f"    {line}\n"]) == [line]
+    assert labs.leaked_solutions(md, ["raise NotImplementedError"]) == []
+
+
+def test_committed_student_notebooks_are_up_to_date_and_hold_no_solution():
+    result = subprocess.run([sys.executable, "-m", "tools.labs", "--check"], cwd=labs.ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
