@@ -19,7 +19,7 @@ from unittest import mock
 import numpy as np
 
 __all__ = ["student_seed", "lab_digits", "PackageCalled", "package_blocked", "attempt", "assert_check",
-           "plot_curves"]
+           "assert_other_seeds", "assert_own_code", "assert_same_training", "plot_curves"]
 
 
 def student_seed(student_id):
@@ -130,6 +130,60 @@ def assert_check(result):
     """Fail with the check's verdict (its diagnosis) unless ``result`` passed."""
     if not result:
         raise AssertionError(str(result))
+
+
+def assert_other_seeds(check, function, seed, offsets=(1, 2), **kwargs):
+    """The check passes with seeds the notebook did not run (the hidden test of a task)."""
+    for k in offsets:
+        assert_check(check(function, seed=seed + k, **kwargs))
+
+
+def _arrays(value):
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def assert_own_code(env, function, args, expected, *targets):
+    """``function(*args)`` equals ``expected`` while the package's ``targets`` are blocked.
+
+    ``expected`` is computed by the test before, with the package. A solution that only
+    calls the package's own implementation fails with :class:`PackageCalled`.
+    """
+    with package_blocked(env, *targets):
+        got = attempt(function, *args)
+    got, expected = _arrays(got), _arrays(expected)
+    if len(got) != len(expected) or not all(np.shape(g) == np.shape(e) and np.allclose(g, e)
+                                            for g, e in zip(got, expected)):
+        raise AssertionError(f"{getattr(function, '__name__', 'your function')} gives another result than the "
+                             f"package's on a new case")
+
+
+def assert_same_training(env, student_run, package_run, pieces=None, block=(), rtol=1e-6):
+    """The student's wiring trains exactly as the package: equal losses, epoch by epoch.
+
+    ``package_run()`` and ``student_run()`` return the training losses of the package's
+    network and of the student's class. During ``student_run`` the notebook's globals
+    ``pieces`` (name -> a reference implementation with the student's signature) are
+    put in place of the student's functions, so that this task is graded on its own,
+    and each must be called; ``block`` lists package functions the student's class must
+    not call (see :func:`package_blocked`).
+    """
+    expected = package_run()
+    calls = {name: 0 for name in pieces or {}}
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return function(*args, **kwargs)
+        return wrapper
+    with mock.patch.dict(env, {name: counted(name, f) for name, f in (pieces or {}).items()}), \
+            package_blocked(env, *block):
+        got = attempt(student_run)
+    for name, n in calls.items():
+        if not n:
+            raise AssertionError(f"your class never calls `{name}`: plug your function in")
+    if len(got) != len(expected) or not np.allclose(got, expected, rtol=rtol):
+        raise AssertionError(f"your class's training losses {np.round(got, 4).tolist()} differ from the "
+                             f"package's {np.round(expected, 4).tolist()}")
 
 
 def plot_curves(histories, ax=None, metric="loss"):
