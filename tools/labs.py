@@ -34,6 +34,7 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+import yaml
 
 from . import bookmeta
 from .make_notebooks import install_cell_source
@@ -45,8 +46,11 @@ OTTER_PIN = "otter-grader==7.0.0"
 INSTRUCTOR_NOTE = "instructor edition: the reference solutions are shown"
 
 
+ONLY: list[str] = []   # --grade/--run STEM ...: these labs only
+
+
 def sources() -> list[Path]:
-    return sorted(SOURCES.glob("*.md"))
+    return sorted(p for p in SOURCES.glob("*.md") if not ONLY or p.stem in ONLY)
 
 
 def lab_meta(md: Path) -> dict:
@@ -58,9 +62,11 @@ def questions(md: Path) -> list[dict]:
     nb, found, current = jupytext.read(md, fmt="md:myst"), [], None
     for cell in nb.cells:
         if cell.cell_type == "raw" and cell.source.startswith("# BEGIN QUESTION"):
-            current = dict(__import__("yaml").safe_load(cell.source.split("\n", 1)[1]), solution=None)
+            current = dict(yaml.safe_load(cell.source.split("\n", 1)[1]), solution=None, checks=[])
             found.append(current)
-        elif cell.cell_type == "code" and current and current["solution"] is None and "# BEGIN SOLUTION" in cell.source:
+        if cell.cell_type == "code" and current:   # the checks of mlp_from_scratch.checks the task runs
+            current["checks"] += [c for c in re.findall(r"\bcheck_(\w+)\(", cell.source) if c not in current["checks"]]
+        if cell.cell_type == "code" and current and current["solution"] is None and "# BEGIN SOLUTION" in cell.source:
             block = re.search(r"\n([ \t]*)# BEGIN SOLUTION[^\n]*\n(.*?)\n[ \t]*# END SOLUTION", cell.source, re.S)
             current["solution"], current["indent"] = block.group(2), block.group(1)
     return found
@@ -204,10 +210,8 @@ def run_all() -> int:
         meta, nb = lab_meta(md), jupytext.read(md, fmt="md:myst")
         title = next(c.source.split("\n")[0][2:] for c in nb.cells if c.cell_type == "markdown"
                      and c.source.startswith("# "))
-        mistakes = meta.get("mistakes", {})
         labs[md.stem] = {"title": title, "chapter": meta["chapter"], "seconds": round(sec, 2),
-                         "tasks": [{"name": q["name"], "points": q["points"],
-                                    "checks": sorted({m["check"] for m in mistakes.get(q["name"], [])})}
+                         "tasks": [{"name": q["name"], "points": q["points"], "checks": q["checks"]}
                                    for q in questions(md)]}
         print(f"{md.stem:24s} reference solution {sec:6.1f} s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -251,7 +255,8 @@ def grade_all() -> int:
                 path.parent.mkdir(exist_ok=True)
                 nbformat.write(nb, path)
                 jobs.append((md.stem, m["name"], path, zip_path))
-                expected[md.stem, m["name"]] = (total - q["points"], {task: CATALOGUE[m["check"]][m["name"]]}, task)
+                diagnosis = CATALOGUE[m["check"]][m["name"]] if "check" in m else m["message"]   # a task without a check
+                expected[md.stem, m["name"]] = (total - q["points"], {task: diagnosis}, task)
     failures, rows = 0, []
     with concurrent.futures.ProcessPoolExecutor(os.cpu_count()) as pool:
         for stem, variant, score, possible, scores, feedback in pool.map(_grade, jobs):
@@ -273,7 +278,9 @@ def main(argv=None) -> int:
     group = ap.add_mutually_exclusive_group()
     for flag in ("--check", "--run", "--grade", "--instructor"):
         group.add_argument(flag, action="store_true")
+    ap.add_argument("labs", nargs="*", help="with --run or --grade: these labs only (stems)")
     args = ap.parse_args(argv)
+    ONLY[:] = args.labs if args.run or args.grade else []
     if args.run:
         return run_all()
     if args.grade:
