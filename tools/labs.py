@@ -174,6 +174,8 @@ def generate_all(check: bool = False) -> int:
         problems += [f"{md.stem}: solution code in a student artifact: {line!r}" for line in leaked_solutions(md, texts)]
     html = ROOT / "_build" / "html" / "book" / "labs"   # the public site (after an instructor build: rebuild)
     for page in sorted(html.glob("*.html")) if check else []:
+        if INSTRUCTOR_NOTE in page.read_text(encoding="utf-8"):
+            continue   # an instructor build (build_book.sh --instructor): not for publishing
         problems += [f"{page.relative_to(ROOT)}: solution code on the site: {line!r}"
                      for line in leaked_solutions(SOURCES / f"{page.stem}.md", [page.read_text(encoding="utf-8")])]
     print("\n".join(problems) or f"{len(outs)} labs {'up to date' if check else 'generated'}")
