@@ -23,6 +23,7 @@ import argparse
 import concurrent.futures
 import copy
 import hashlib
+import html
 import json
 import os
 import re
@@ -110,6 +111,8 @@ def finish(nb, md: Path, edition: str = "student") -> nbformat.NotebookNode:
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+            cell.source = re.sub(r'\n[ \t]*(# BEGIN SOLUTION NO PROMPT|# END SOLUTION)(?=\n)|\n[ \t]*""" # BEGIN PROMPT.*?""" # END PROMPT',
+                                 "", cell.source, flags=re.S)   # the solution notebook's markers and stubs
         cell.metadata.pop("execution", None)
         cells.append(cell)
         if cell.cell_type == "markdown" and cell.source.startswith("# "):   # the title: objectives after it
@@ -172,12 +175,13 @@ def generate_all(check: bool = False) -> int:
         texts = [p.read_text(encoding="utf-8") for p in [STUDENT / f"{md.stem}.ipynb",
                  *(STUDENT / "tests" / md.stem).glob("*.py"), *(outs[md] / "student").rglob("*.*")] if p.exists()]
         problems += [f"{md.stem}: solution code in a student artifact: {line!r}" for line in leaked_solutions(md, texts)]
-    html = ROOT / "_build" / "html" / "book" / "labs"   # the public site (after an instructor build: rebuild)
-    for page in sorted(html.glob("*.html")) if check else []:
-        if INSTRUCTOR_NOTE in page.read_text(encoding="utf-8"):
+    site = ROOT / "_build" / "html" / "book" / "labs"   # the public site's lab pages
+    for page in sorted(site.glob("*.html")) if check else []:
+        if INSTRUCTOR_NOTE in html.unescape(page.read_text(encoding="utf-8")):
             continue   # an instructor build (build_book.sh --instructor): not for publishing
+        text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))   # the page's text
         problems += [f"{page.relative_to(ROOT)}: solution code on the site: {line!r}"
-                     for line in leaked_solutions(SOURCES / f"{page.stem}.md", [page.read_text(encoding="utf-8")])]
+                     for line in leaked_solutions(SOURCES / f"{page.stem}.md", [text])]
     print("\n".join(problems) or f"{len(outs)} labs {'up to date' if check else 'generated'}")
     return 1 if problems else 0
 
