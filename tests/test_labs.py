@@ -78,3 +78,28 @@ def test_committed_student_notebooks_are_up_to_date_and_hold_no_solution():
     result = subprocess.run([sys.executable, "-m", "tools.labs", "--check"], cwd=labs.ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_assert_own_code_fails_a_solution_that_calls_the_package():
+    from mlp_from_scratch.checks.labs import assert_own_code
+    z = np.array([[-1.0, 2.0]])
+    env = {"relu": activations.relu}
+    targets = [(activations, "relu")]
+    assert_own_code(env, lambda z: np.maximum(z, 0.0), (z,), activations.relu(z), *targets)
+    with pytest.raises(PackageCalled):
+        assert_own_code(env, lambda z: activations.relu(z), (z,), activations.relu(z), *targets)
+    with pytest.raises(PackageCalled):   # imported into the notebook under the package's name
+        assert_own_code(env, lambda z: env["relu"](z), (z,), activations.relu(z), *targets)
+    with pytest.raises(AssertionError, match="another result"):
+        assert_own_code(env, lambda z: np.abs(z), (z,), activations.relu(z), *targets)
+
+
+def test_assert_same_training_needs_the_pieces_and_equal_losses():
+    from mlp_from_scratch.checks.labs import assert_same_training
+    env = {"piece": None}
+    assert_same_training(env, lambda: [env["piece"](1.0), 0.5], lambda: [1.0, 0.5], pieces={"piece": lambda x: x})
+    with pytest.raises(AssertionError, match="never calls `piece`"):
+        assert_same_training(env, lambda: [1.0, 0.5], lambda: [1.0, 0.5], pieces={"piece": lambda x: x})
+    with pytest.raises(AssertionError, match="differ"):
+        assert_same_training(env, lambda: [env["piece"](1.0), 0.6], lambda: [1.0, 0.5], pieces={"piece": lambda x: x})
+    assert env["piece"] is None   # the student's function is back
