@@ -103,3 +103,11 @@ def test_assert_same_training_needs_the_pieces_and_equal_losses():
     with pytest.raises(AssertionError, match="differ"):
         assert_same_training(env, lambda: [env["piece"](1.0), 0.6], lambda: [1.0, 0.5], pieces={"piece": lambda x: x})
     assert env["piece"] is None   # the student's function is back
+
+
+def test_every_lab_is_on_the_site_and_not_cited_as_a_chapter():
+    from tools import bookmeta
+    pages = {f"book/labs/{md.stem}" for md in labs.sources()}
+    assert pages <= set(bookmeta.toc_files())
+    assert pages <= set(bookmeta.config()["sphinx"]["config"]["mlpbook_cite_exclude"])
+    assert {labs.lab_meta(md)["chapter"] for md in labs.sources()} <= set(bookmeta.toc_files())
