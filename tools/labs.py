@@ -95,11 +95,14 @@ def raw_test_url(stem: str) -> str:
 
 def colab_cell(stem: str, tests: list[str]) -> str:
     """The chapters' install cell, plus otter and the public tests (Colab cannot read them otherwise)."""
-    return (install_cell_source() + f' "{OTTER_PIN}"\n'
+    base = install_cell_source()
+    if "%pip install" not in base.splitlines()[-1]:   # it ends inside `if "google.colab" in sys.modules:`
+        raise RuntimeError("tools/make_notebooks.py's install cell changed shape: adapt tools/labs.py's colab_cell")
+    return (base + f' "{OTTER_PIN}"\n'
             "    import os, urllib.request\n"
-            "    os.makedirs('tests', exist_ok=True)\n"
+            f"    os.makedirs('tests/{stem}', exist_ok=True)\n"
             f"    for name in {tests!r}:\n"
-            f"        urllib.request.urlretrieve(f'{raw_test_url(stem)}/{{name}}.py', f'tests/{{name}}.py')")
+            f"        urllib.request.urlretrieve(f'{raw_test_url(stem)}/{{name}}.py', f'tests/{stem}/{{name}}.py')")
 
 
 def finish(nb, md: Path, edition: str = "student") -> nbformat.NotebookNode:
@@ -114,6 +117,8 @@ def finish(nb, md: Path, edition: str = "student") -> nbformat.NotebookNode:
             cell.source = re.sub(r'\n[ \t]*(# BEGIN SOLUTION NO PROMPT|# END SOLUTION)(?=\n)|\n[ \t]*""" # BEGIN PROMPT.*?""" # END PROMPT',
                                  "", cell.source, flags=re.S)   # the solution notebook's markers and stubs
         cell.metadata.pop("execution", None)
+        # the public tests sit in tests/<stem>/ beside the notebook (book/labs/, or Colab's download)
+        cell.source = cell.source.replace(f'otter.Notebook("{stem}.ipynb")', f'otter.Notebook("{stem}.ipynb", tests_dir="tests/{stem}")')
         cells.append(cell)
         if cell.cell_type == "markdown" and cell.source.startswith("# "):   # the title: objectives after it
             items = "\n".join(f"- {o}" for o in meta["objectives"])
@@ -128,6 +133,7 @@ def finish(nb, md: Path, edition: str = "student") -> nbformat.NotebookNode:
         "language_info": {"name": "python"},
         "colab": {"provenance": [], "toc_visible": True},
         "mystnb": {"execution_mode": "off"},    # the stubs raise: the site shows the notebook unexecuted
+        "otter": nb.metadata["otter"],           # the assignment's name: the autograder checks a submission's
         "mlp_from_scratch": {"generated_from": rel, "edition": edition,
                              "generated_by": "tools/labs.py (edit the source, then run python -m tools.labs)",
                              "chapter": meta["chapter"], "objectives": meta["objectives"]},
@@ -245,7 +251,7 @@ def grade_all() -> int:
         total = sum(q["points"] for q in qs.values())
         zip_path = next((out / "autograder").glob("*.zip"))
         solution = out / "autograder" / f"{md.stem}.ipynb"
-        jobs += [(md.stem, "reference", solution, zip_path), (md.stem, "stubs", out / "student" / solution.name, zip_path)]
+        jobs += [(md.stem, "reference", solution, zip_path), (md.stem, "stubs", STUDENT / solution.name, zip_path)]  # as committed
         expected[md.stem, "reference"] = (total, {}, None)
         expected[md.stem, "stubs"] = (0, {}, None)
         text = solution.read_text(encoding="utf-8")
