@@ -111,3 +111,19 @@ def test_every_lab_is_on_the_site_and_not_cited_as_a_chapter():
     assert pages <= set(bookmeta.toc_files())
     assert pages <= set(bookmeta.config()["sphinx"]["config"]["mlpbook_cite_exclude"])
     assert {labs.lab_meta(md)["chapter"] for md in labs.sources()} <= set(bookmeta.toc_files())
+
+
+def test_the_seeded_mistakes_are_the_checks_catalogue():
+    """Every mistake --grade injects names a catalogue entry of a check its task runs (or says its own diagnosis)."""
+    from mlp_from_scratch.checks import CATALOGUE
+    for md in labs.sources():
+        tasks = {q["name"]: q for q in labs.questions(md)}
+        assert all(q["solution"] for q in tasks.values()), f"{md.name}: a task without a solution block"
+        assert len(tasks) >= 2 and tasks[list(tasks)[-1]]["name"] == "train", f"{md.name}: end with the training task"
+        for task, mistakes in labs.lab_meta(md)["mistakes"].items():
+            for m in mistakes:
+                if "check" in m:
+                    assert m["name"] in CATALOGUE[m["check"]] and m["check"] in tasks[task]["checks"], (md.name, m)
+                else:
+                    assert not tasks[task]["checks"] and m["message"], (md.name, m)
+        assert set(labs.lab_meta(md)["mistakes"]) == set(tasks) - {"train"}, f"{md.name}: a mistake per task"
