@@ -2,8 +2,8 @@
 
     python -m tools.labs                # regenerate book/labs/<stem>.ipynb (+ tests/) and _build/labs/
     python -m tools.labs --check        # fail if a committed student artifact is stale or holds solution code
-    python -m tools.labs --run          # execute the reference solutions, timed: _build/results/labs.json
-    python -m tools.labs --grade        # grade reference, stubs and seeded mistakes; print the table
+    python -m tools.labs --run [LAB..]  # execute the reference solutions, timed: _build/results/labs.json
+    python -m tools.labs --grade [LAB..]  # grade reference, stubs and seeded mistakes; print the table
     python -m tools.labs --instructor   # the solution notebooks as book/labs/<stem>.ipynb (instructor build)
 
 A source is a MyST notebook in otter-grader's assign format (questions, solutions,
@@ -227,7 +227,9 @@ def run_all() -> int:
                                    for q in questions(md)]}
         print(f"{md.stem:24s} reference solution {sec:6.1f} s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({"labs": labs}, indent=1) + "\n", encoding="utf-8")
+    if ONLY and RESULTS.exists():   # some labs only: keep the others' times
+        labs = {**json.loads(RESULTS.read_text(encoding="utf-8"))["labs"], **labs}
+    RESULTS.write_text(json.dumps({"labs": dict(sorted(labs.items()))}, indent=1) + "\n", encoding="utf-8")
     return 0
 
 
