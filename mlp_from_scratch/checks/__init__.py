@@ -20,6 +20,7 @@ reported as such, and ``raise NotImplementedError`` as "not implemented yet".
 """
 
 from ._core import CheckResult, Mistake
+from .labs import student_seed
 from .activations import (check_cross_entropy, check_logsumexp, check_output_delta, check_relu, check_relu_derivative,
                           check_sigmoid, check_sigmoid_derivative, check_softmax, check_softmax_jacobian,
                           check_tanh, check_tanh_derivative)
@@ -35,7 +36,7 @@ from .regularization import MISTAKES as _REGULARIZATION_MISTAKES
 from .regularization import (check_dropout_backward, check_dropout_forward, check_l1_subgradient,
                              check_l2_gradient)
 
-__all__ = ["CheckResult", "Mistake", "CHECKS", "MISTAKES", "CATALOGUE",
+__all__ = ["CheckResult", "Mistake", "student_seed", "CHECKS", "MISTAKES", "CATALOGUE",
            "check_relu", "check_relu_derivative", "check_sigmoid", "check_sigmoid_derivative",
            "check_tanh", "check_tanh_derivative", "check_softmax", "check_logsumexp",
            "check_softmax_jacobian", "check_cross_entropy", "check_output_delta",

@@ -727,3 +727,40 @@ def setup(app):
     app.add_directive("book-install", BookInstall)
     app.add_role("figure-pack", figure_pack_role)
     return {"version": bookmeta.version(), "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+# ------------------------------------------------------------------------------ labs
+# A lab page (book/labs/<stem>, a student notebook of tools/labs.py) gets, under its title,
+# the link to open it in Colab and the time its reference solution took in this build
+# (_build/results/labs.json, written by `python -m tools.labs --run` before Sphinx runs).
+import json  # noqa: E402
+
+LAB_TIMES = bookmeta.ROOT / "_build" / "results" / "labs.json"
+
+
+def lab_page_header(app, doctree):
+    docname = app.env.docname
+    if not docname.startswith("book/labs/"):
+        return
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None:
+        return
+    stem = docname.rsplit("/", 1)[1]
+    try:
+        seconds = json.loads(LAB_TIMES.read_text(encoding="utf-8"))["labs"][stem]["seconds"]
+        timing = f"The reference solution runs in {seconds:.0f} s (measured in this build, on its machine)."
+    except (OSError, KeyError, ValueError):
+        timing = "The reference solution was not timed in this build (python -m tools.labs --run)."
+    link = nodes.reference("", "Open this lab in Colab", refuri=bookmeta.colab_link(f"{docname}.ipynb"),
+                           classes=["mlpbook-lab-colab"])
+    para = nodes.paragraph("", "", nodes.strong("", "", link), nodes.Text(" — " + timing))
+    section.insert(1, para)
+
+
+_setup_without_labs = setup
+
+
+def setup(app):  # noqa: F811 - the extension's setup, plus the labs' hook
+    metadata = _setup_without_labs(app)
+    app.connect("doctree-read", lab_page_header)
+    return metadata

@@ -1,0 +1,14 @@
+from otter.test_files import test_case
+
+OK_FORMAT = False
+
+name = "dropout_backward"
+points = 3
+all_or_nothing = True
+
+@test_case(points=None, hidden=False)
+def test_dropout_backward_check(dropout_backward, seed):
+    from mlp_from_scratch.checks import check_dropout_backward
+    from mlp_from_scratch.checks.labs import assert_check
+    assert_check(check_dropout_backward(dropout_backward, seed=seed))
+
