@@ -24,6 +24,13 @@ and roles):
    anything but pre-activations, b for anything but a bias, L for a loss, lambda for
    an eigenvalue, N for the minibatch size, t_n / x_n for an example, beta for anything
    but momentum. Each rule is a pattern and the symbol the notation page gives instead.
+
+The labs are read too: a lab's page in the table of contents, ``book/labs/<stem>``, is
+a notebook generated from ``labs/<stem>.md`` (``tools/labs.py``), so both checks read
+that source (``page_source``), with the same rules; its raw cells (otter's
+configuration) are skipped like code. In ``symbols.yml`` a lab is listed by its page,
+``book/labs/<stem>``, and the exemptions of the old drifts follow the lab's chapter
+(front matter ``lab: chapter:``).
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ BOOK = ROOT / "book"
 NOTATION = BOOK / "notation.md"
 SYMBOLS = BOOK / "_data" / "symbols.yml"
 TOC = ROOT / "_toc.yml"
+LABS = ROOT / "labs"
 
 # (name, pattern, message). Patterns run on prose and math, one line at a time.
 RULES = [
@@ -76,9 +84,29 @@ EXEMPT = {
 
 
 def pages():
-    """Every page but the notation page itself, which names the forms it rules out."""
+    """Every page but the notation page itself, which names the forms it rules out, and
+    the lab sources (labs/<stem>.md)."""
     return sorted(p for p in BOOK.rglob("*.md")
-                  if not p.name.startswith("_") and "_build" not in p.parts and p != NOTATION)
+                  if not p.name.startswith("_") and "_build" not in p.parts and p != NOTATION) \
+        + sorted(LABS.glob("*.md"))
+
+
+def page_source(page: str) -> Path:
+    """The Markdown a page of the table of contents is made from: ``book/x.md``, or for a
+    lab (``book/labs/<stem>``, a generated notebook) its source ``labs/<stem>.md``."""
+    path = ROOT / f"{page}.md"
+    if not path.exists() and page.startswith("book/labs/"):
+        path = LABS / f"{page.removeprefix('book/labs/')}.md"
+    return path
+
+
+def chapter_of(path: Path) -> str:
+    """The page whose rules apply: a lab source's chapter (front matter ``lab: chapter:``),
+    else the page itself."""
+    if path.parent == LABS:
+        front = yaml.safe_load(path.read_text(encoding="utf-8").split("\n---\n", 1)[0].removeprefix("---\n"))
+        return front["lab"]["chapter"]
+    return rel(path)
 
 
 def rel(path: Path) -> str:
@@ -87,7 +115,8 @@ def rel(path: Path) -> str:
 
 def prose_and_math(text: str):
     """(line number, line) of the Markdown outside code cells and fenced code, with
-    inline code, roles' contents, comments and HTML removed."""
+    inline code, roles' contents, comments and HTML removed (raw cells, a lab's otter
+    configuration, count as code)."""
     fence = None
     in_front_matter = text.startswith("---\n")
     for number, line in enumerate(text.splitlines(), start=1):
@@ -103,7 +132,7 @@ def prose_and_math(text: str):
         match = re.match(r"(`{3,}|~{3,})(.*)", stripped)
         if match:
             rest = match.group(2)
-            if not rest.startswith("{") or rest.startswith(("{code-cell", "{code-block")):
+            if not rest.startswith("{") or rest.startswith(("{code-cell", "{code-block", "{raw-cell")):
                 fence = match.group(1)
             continue
         if stripped.startswith("%") or stripped.startswith(":"):
@@ -118,7 +147,7 @@ def violations(path: Path):
     found = []
     for number, line in prose_and_math(path.read_text(encoding="utf-8")):
         for name, pattern, message in RULES:
-            if name in EXEMPT and EXEMPT[name](rel(path)):
+            if name in EXEMPT and EXEMPT[name](chapter_of(path)):
                 continue
             for match in re.finditer(pattern, line):
                 found.append(f"{rel(path)}, line {number}: `{match.group(0)}`: {message}")
@@ -356,11 +385,12 @@ def entry_for(key: str, written: str, entries):
     return next((e for e in candidates if not e.get("form")), None)
 
 
-def check_definitions(text: str, page: str, entries):
-    """Failure messages for the definitions of one page (``page``: book/... without suffix)."""
+def check_definitions(text: str, page: str, entries, source: str | None = None):
+    """Failure messages for the definitions of one page (``page``: book/... without suffix;
+    ``source``: the file the text is from, if not ``page``.md)."""
     failures = []
     for line, form, written, key, sentence in definitions(text):
-        where = f"{page}.md, line {line}: ${written}$ (defined as in “{form}”)"
+        where = f"{source or page + '.md'}, line {line}: ${written}$ (defined as in “{form}”)"
         entry = entry_for(key, written, entries)
         if entry is None:
             failures.append(f"{where} is not a declared symbol. Fix: declare it in book/_data/symbols.yml "
@@ -381,8 +411,8 @@ def check_definitions(text: str, page: str, entries):
 
 @pytest.mark.parametrize("page", toc_pages())
 def test_pages_define_only_declared_symbols_with_their_meaning(page):
-    text = (ROOT / f"{page}.md").read_text(encoding="utf-8")
-    failures = check_definitions(text, page, declarations())
+    path = page_source(page)
+    failures = check_definitions(path.read_text(encoding="utf-8"), page, declarations(), rel(path))
     assert not failures, "symbols defined against book/_data/symbols.yml:\n" + "\n".join(failures)
 
 
@@ -424,7 +454,7 @@ def test_listed_pages_use_their_symbols():
     does not claim a chapter that never uses it)."""
     math_keys = {}
     for page in toc_pages():
-        joined, _ = prose_text((ROOT / f"{page}.md").read_text(encoding="utf-8"))
+        joined, _ = prose_text(page_source(page).read_text(encoding="utf-8"))
         found = set()
         for match in re.finditer(r"\$\$(.+?)\$\$|\$([^$]+)\$", joined, re.S):
             body = match.group(1) or match.group(2)
@@ -513,3 +543,15 @@ def test_a_definition_across_a_line_break_is_found():
     text = "The step of the method,\nwhere $\\Omega$\nis the set of units, is small.\n"
     (failure,) = check_definitions(text, "book/a", synthetic_entries())
     assert "line 2" in failure and "\\Omega" in failure
+
+
+def test_lab_pages_are_read_from_their_sources():
+    """The labs of the table of contents are checked on their sources, raw cells skipped."""
+    labs = [page for page in toc_pages() if page.startswith("book/labs/")]
+    assert labs and all(page_source(page).parent == LABS and page_source(page).exists() for page in labs)
+    assert all(path in pages() for path in map(page_source, labs))
+    text = "```{raw-cell}\n# BEGIN QUESTION\nname: let $\\Omega$ be the task\n```\n\nLet $\\eta$ be the learning rate.\n"
+    assert [line for _, line in prose_and_math(text) if "Omega" in line] == []
+    assert check_definitions(text, "book/labs/x", synthetic_entries(), "labs/x.md") == []
+    (failure,) = check_definitions(text.replace("eta", "Omega"), "book/labs/x", synthetic_entries(), "labs/x.md")
+    assert failure.startswith("labs/x.md, line 6")
