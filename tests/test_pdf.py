@@ -29,6 +29,8 @@ def test_compress_ignores_line_breaks_hyphenation_and_punctuation():
     assert compress("Fig. 1.2: A net-\nwork, “well”\nseen.") == "fig 1.2 a network well seen"
     assert compress("the Jacobian-vector product") == compress("the Jacobian-\nvector product")
     assert compress("see (3).") == "see ( 3 )"
+    # a hyphen at the end of a paragraph (code broken by LaTeX) joins nothing across the blank line
+    assert compress("OUT-\n\n1.2 One example", lines=True) == "out\n1.2 one example"
 
 
 def test_number_words_as_the_chapter_headings_spell_them():

@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 from bs4 import BeautifulSoup, NavigableString, Tag
 
 from tools import bookmeta, myst
@@ -27,7 +28,7 @@ from tools import bookmeta, myst
 # The whole book is about 200 pages; a PDF with fewer than this lost chapters or outputs.
 MIN_PAGES = 100
 # Pages without a "Cite this chapter" section (mlpbook.py: the root and mlpbook_cite_exclude).
-NOT_CITED = {"book/cite", "book/bibliography"}
+NOT_CITED = set(bookmeta.config()["sphinx"]["config"]["mlpbook_cite_exclude"])
 
 
 def default_pdf() -> Path:
@@ -93,7 +94,8 @@ def compress(text: str, lines: bool = False) -> str:
     """``"Fig. 1.1: A net-\\nwork"`` -> ``"fig 1.1 a network"``; with ``lines``, two
     tokens on different lines are separated by a line break instead of a space."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("\u00ad", "")
-    text = re.sub(r"(?<=\w)-[^\S\n]*\n\s*(?=\w)", "", text)   # a word broken at the line end
+    # a word broken at the line end continues on the next line (a blank line ends a paragraph)
+    text = re.sub(r"(?<=\w)-[^\S\n]*\n[^\S\n]*(?=\w)", "", text)
     text = re.sub(r"(?<=\w)-(?=\w)", "", text)                  # compound-word hyphens
     out, end = [], None
     for m in TOKEN.finditer(text):
@@ -304,6 +306,15 @@ def site_pages(html_dir: Path, docs: list[str]) -> list[SitePage]:
     return pages
 
 
+def page_source(doc: str) -> str:
+    """The Markdown of a toc page: its MyST file, or the Markdown cells of a notebook (the labs)."""
+    md = bookmeta.ROOT / f"{doc}.md"
+    if md.exists():
+        return md.read_text(encoding="utf-8")
+    notebook = nbformat.read(bookmeta.ROOT / f"{doc}.ipynb", as_version=4)
+    return "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
 def problems(pdf: Path, min_pages: int = MIN_PAGES, toc: Path = bookmeta.TOC,
              html_dir: Path | None = None) -> tuple[list[str], dict]:
     """What is wrong with the PDF; and how many numbers were compared with the site's."""
@@ -315,7 +326,7 @@ def problems(pdf: Path, min_pages: int = MIN_PAGES, toc: Path = bookmeta.TOC,
     flat = compress(text)
     docs = bookmeta.toc_files(toc)
     for doc in docs:
-        title = markup_free(myst.title((bookmeta.ROOT / f"{doc}.md").read_text(encoding="utf-8")) or doc)
+        title = markup_free(myst.title(page_source(doc)) or doc)
         if compress(title) not in flat:
             found.append(f"the title of {doc}, {title!r}, is not in the PDF")
     cited = [d for d in docs[1:] if d not in NOT_CITED]
