@@ -59,7 +59,7 @@ def sgd_step(net, x, y, learning_rate):
     """
     _check_plain_sgd(net)
     W, b, L = net.weights, net.biases, net.n_layers
-    rows = np.flatnonzero(x)                      # the inputs that are not zero
+    rows = x.nonzero()[0]                         # the inputs that are not zero
     W1 = W[0].take(rows, axis=0)                  # their rows of W^1: a copy, written back at the end
     a, activations = x[rows], []
     for l in range(1, L + 1):                     # the forward pass, one example as a 1-D vector
@@ -68,18 +68,17 @@ def sgd_step(net, x, y, learning_rate):
         a = net.f(z) if l < L else net.F(z)
     y = np.array([y])
     loss = float(per_example_loss(z[None], a[None], y, net.output, net.loss_name)[0])
-    predicted = int(np.argmax(z))
+    predicted = int(z.argmax())
     if not math.isfinite(loss):
         return loss, predicted
     delta = output_delta(a[None], y, net.output, net.loss_name)[0]     # delta^L (N = 1)
     for l in range(L, 0, -1):
         W_l, a = (W1 if l == 1 else W[l - 1]), activations[l - 1]
+        step = learning_rate * delta              # eta delta^l, for W^l and b^l
         if l > 1:                                 # delta^{l-1}, through W^l before it moves
-            delta_below = (W_l @ delta) * net.f.derivative(a)
-        W_l -= a[:, None] * (learning_rate * delta)  # W^l <- W^l - eta a^{l-1} (delta^l)^T
-        b[l - 1] -= learning_rate * delta
-        if l > 1:
-            delta = delta_below
+            delta = (W_l @ delta) * net.f.derivative(a)
+        W_l -= np.outer(a, step)                  # W^l <- W^l - eta a^{l-1} (delta^l)^T
+        b[l - 1] -= step
     W[0][rows] = W1                               # the moved rows back; the others did not change
     return loss, predicted
 

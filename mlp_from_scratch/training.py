@@ -298,7 +298,7 @@ def train(net, X, y, epochs, learning_rate, batch_size=100, optimizer=None, vali
             loss_sum, n_correct, n_seen = 0.0, 0, 0
             for start in range(0, len(X), batch_size):
                 idx = order[start:start + batch_size]
-                X_batch, y_batch = X[idx], y[idx]
+                X_batch, y_batch = X.take(idx, axis=0), y.take(idx)  # X[idx], by NumPy's faster row gather
                 cache = net.forward_pass(X_batch, training=True)
                 batch_loss = net.data_loss(cache, y_batch)
                 if not math.isfinite(batch_loss):
