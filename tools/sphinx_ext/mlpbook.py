@@ -1,23 +1,18 @@
 """Sphinx extension of the book (loaded by _config.yml: ``sphinx.local_extensions``).
 
-The facts the site shows from one source each (mlp_from_scratch/_version.py, CITATION.cff,
+The facts the site shows, each from one source (mlp_from_scratch/_version.py, CITATION.cff,
 ``repository.url``): version, titles, footer, MyST substitutions, ``{book-install}``,
 ``{book-citation}``, "Cite this chapter" (each chapter's BibTeX). Also: the "Learning
-objectives" box, the lab pages' header, glued alt text, the figure pack (every figure as
-SVG and PDF with a manifest, ``{figure-pack}`` links it), myst-nb's cache mode on the
-chapters tools/execute_chapters.py executed (``MLPBOOK_EXECUTION_CACHE``; none may execute
-again), the PDF's LaTeX settings and link (``MLPBOOK_PDF=1``), MathJax served by the site
-(npm ``mathjax``), accessibility fixes of the theme's HTML (templates/, the CSS ones in
-book/_static/custom.css).
+objectives" box, the lab pages' header, glued alt text, the figure pack, myst-nb's cache
+mode on the chapters tools/execute_chapters.py ran (``MLPBOOK_EXECUTION_CACHE``: none may
+run again), the PDF's LaTeX settings and links (``MLPBOOK_PDF=1``), accessibility fixes of
+the theme's HTML (also templates/ and book/_static/custom.css).
 """
-
-from __future__ import annotations
 
 import hashlib
 import json
 import os
 import re
-import shutil
 from pathlib import Path
 
 from docutils import nodes
@@ -32,13 +27,9 @@ from sphinx.util.nodes import traverse_parent
 from tools import bookmeta
 
 LOGGER = logging.getLogger(__name__)
-MATHJAX_SRC = bookmeta.ROOT / "node_modules" / "mathjax" / "es5"
-# What tex-mml-chtml.js loads: the combined file, TeX extensions loaded on demand
-# (autoload), the CHTML fonts, the menu and its accessibility tools.
-MATHJAX_PARTS = ["tex-mml-chtml.js", "input", "output/chtml", "ui", "a11y", "sre", "adaptors"]
+MATHJAX_SRC = bookmeta.ROOT / "node_modules" / "mathjax" / "es5"   # _config.yml: html_static_path
 # myst-nb's toggle of hidden cells (myst_nb/sphinx_.py, visit_HideCellInput)
 HIDDEN_CELL_SUMMARY = re.compile(r'<summary\s+aria-label="Toggle hidden content"\s*>')
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 LAB_TIMES = bookmeta.ROOT / "_build" / "results" / "labs.json"   # python -m tools.labs --run
 
 
@@ -48,6 +39,7 @@ def pdf_name() -> str:
 
 
 def package_hash() -> str:
+    """The key of ``tools/build_book.sh --cache``'s execution cache: the package and the pins."""
     h = hashlib.sha256()
     for path in sorted((bookmeta.ROOT / "mlp_from_scratch").rglob("*.py")):
         h.update(path.relative_to(bookmeta.ROOT).as_posix().encode())
@@ -67,34 +59,30 @@ def _book_fields() -> dict:
     cff = bookmeta.citation()
     pref = cff.get("preferred-citation", cff)
     names = [a.get("name") or f"{a['family-names']}, {a['given-names']}" for a in pref["authors"]]
-    return {
-        "title": pref["title"],
-        "names": names,
-        # an organisation's name in braces: BibTeX would split it into first and last names
-        "author": " and ".join("{" + n + "}" if "name" in a else n for a, n in zip(pref["authors"], names)),
-        "year": str(pref.get("year", str(cff["date-released"])[:4])),
-        "edition": f"Version {cff['version']}",
-        "url": pref.get("url", cff.get("url", bookmeta.repo_url())),
-        "note": f"Release {bookmeta.release_tag()}, {cff['date-released']}; text CC BY 4.0, code MIT",
-        "publisher": (pref.get("publisher") or {}).get("name"),
-    }
+    # an organisation's name in braces: BibTeX would split it into first and last names
+    braced = ["{" + n + "}" if "name" in a else n for a, n in zip(pref["authors"], names)]
+    return {"title": pref["title"], "names": names, "version": cff["version"], "author": " and ".join(braced),
+            "year": str(pref.get("year", str(cff["date-released"])[:4])),
+            "url": pref.get("url", cff.get("url", bookmeta.repo_url())),
+            "note": f"Release {bookmeta.release_tag()}, {cff['date-released']}; text CC BY 4.0, code MIT",
+            "publisher": (pref.get("publisher") or {}).get("name")}
 
 
-def _bibtex(kind: str, key: str, title: str, url: str, booktitle: str | None = None) -> str:
+def _bibtex(kind: str, slug: str, title: str, url: str, booktitle: str | None = None) -> str:
     book = _book_fields()
     fields = [("title", "{" + title + "}"), ("booktitle", booktitle and "{" + booktitle + "}"),
               ("author", book["author"]), ("publisher", book["publisher"]), ("year", book["year"]),
-              ("edition", book["edition"]), ("url", url), ("note", book["note"])]
+              ("edition", f"Version {book['version']}"), ("url", url), ("note", book["note"])]
     fields = [(k, v) for k, v in fields if v]
     width = max(9, 1 + max(len(k) for k, _ in fields))
     body = ",\n".join(f"  {k:<{width}}= {{{v}}}" for k, v in fields)
-    return f"@{kind}{{{key},\n{body}\n}}"
+    return f"@{kind}{{mlpfromscratch{book['year']}{slug},\n{body}\n}}"
 
 
 def bibtex_entry() -> str:
     """The BibTeX entry of the book (this release), from CITATION.cff."""
     book = _book_fields()
-    return _bibtex("book", "mlpfromscratch" + book["year"], book["title"], book["url"])
+    return _bibtex("book", "", book["title"], book["url"])
 
 
 def site_url() -> str | None:
@@ -106,18 +94,16 @@ def site_url() -> str | None:
 def chapter_url(docname: str, anchor: str | None = None) -> str:
     """The chapter's page on the published site (``html.baseurl``), at the anchor of its
     title; without a site, its source at this release's tag, which never changes."""
-    base = site_url()
-    if base:
-        return f"{base}{docname}.html" + (f"#{anchor}" if anchor else "")
+    if site_url():
+        return f"{site_url()}{docname}.html" + (f"#{anchor}" if anchor else "")
     return f"{bookmeta.repo_url()}/blob/{bookmeta.release_tag()}/{docname}.md"
 
 
 def chapter_bibtex_entry(docname: str, title: str, anchor: str | None = None) -> str:
     """The ``@incollection`` of one chapter (``book/derivations/forward-pass``) of this
     release, titled ``title``, its URL at ``anchor`` (the title's label)."""
-    book = _book_fields()
-    return _bibtex("incollection", f"mlpfromscratch{book['year']}:{docname.rsplit('/', 1)[-1]}",
-                   title.translate(BIBTEX_SPECIAL), chapter_url(docname, anchor), book["title"])
+    return _bibtex("incollection", ":" + docname.rsplit("/", 1)[-1], title.translate(BIBTEX_SPECIAL),
+                   chapter_url(docname, anchor), _book_fields()["title"])
 
 
 def doc_xref(env, doc: str, text: str | None = None) -> addnodes.pending_xref:
@@ -142,8 +128,7 @@ class CiteThisChapter(SphinxTransform):
     default_priority = 870
 
     def apply(self, **kwargs):
-        env, doc = self.env, self.document
-        chapter = chapter_of(doc)
+        env, doc, chapter = self.env, self.document, chapter_of(self.document)
         if env.docname in [env.config.root_doc, *env.config.mlpbook_cite_exclude] or chapter is None:
             return
         # the anchor: the chapter's label, ``(ch-forward-pass)=``, an explicit target
@@ -151,19 +136,18 @@ class CiteThisChapter(SphinxTransform):
         anchor = next((i for i in explicit + chapter["ids"] if i in chapter["ids"]), None)
         env.note_dependency(str(bookmeta.CITATION))
         env.note_dependency(str(bookmeta.VERSION_FILE))
-        section = nodes.section(classes=["book-cite-chapter"])
-        section += nodes.title(CITE_SECTION_TITLE, CITE_SECTION_TITLE)
-        section["names"].append(nodes.fully_normalize_name(CITE_SECTION_TITLE))
+        section = nodes.section("", nodes.title(CITE_SECTION_TITLE, CITE_SECTION_TITLE),
+                                names=[nodes.fully_normalize_name(CITE_SECTION_TITLE)],
+                                classes=["book-cite-chapter"])
         doc.note_implicit_target(section, section)
         para = nodes.paragraph("", f"To cite this chapter of version {bookmeta.version()} of the book, "
                                "use the BibTeX entry below")
         if env.config.mlpbook_cite_page in env.found_docs:
             para += [nodes.Text("; for the whole book, see "),
                      doc_xref(env, env.config.mlpbook_cite_page, "How to cite")]
-        text = chapter_bibtex_entry(env.docname, chapter[0].astext(), anchor)
         para += nodes.Text(".")
-        section += [para,
-                    nodes.literal_block(text, text, language="bibtex", classes=["book-citation-bibtex"])]
+        bib = chapter_bibtex_entry(env.docname, chapter[0].astext(), anchor)
+        section += [para, nodes.literal_block(bib, bib, language="bibtex", classes=["book-citation-bibtex"])]
         chapter += section
 
 
@@ -178,12 +162,11 @@ class BookCitation(SphinxDirective):
         if self.options.get("format", "bibtex") == "bibtex":
             text = bibtex_entry()
             return [nodes.literal_block(text, text, language="bibtex", classes=["book-citation-bibtex"])]
-        # Authors (year). *Title*, version X. URL
-        book, version = _book_fields(), bookmeta.citation()["version"]
-        return [nodes.paragraph("", f"{', '.join(book['names'])} ({book['year']}). ",
-                                nodes.emphasis(text=book["title"]), nodes.Text(f", version {version}. "),
-                                nodes.reference(book["url"], book["url"], refuri=book["url"]),
-                                classes=["book-citation-text"])]
+        book = _book_fields()   # Authors (year). *Title*, version X. URL
+        para = nodes.paragraph(classes=["book-citation-text"])
+        para += [nodes.Text(f"{', '.join(book['names'])} ({book['year']}). "), nodes.emphasis(text=book["title"]), nodes.Text(f", version {book['version']}. "),
+                 nodes.reference(book["url"], book["url"], refuri=book["url"])]
+        return [para]
 
 
 class BookInstall(SphinxDirective):
@@ -235,13 +218,11 @@ class LearningObjectives(SphinxTransform):
     default_priority = 870   # as CiteThisChapter: the labels sit on their sections by then
 
     def apply(self, **kwargs):
-        objectives = objectives_of(self.env.doc2path(self.env.docname))
-        chapter = chapter_of(self.document)
-        if objectives and chapter is not None:
-            box = nodes.admonition("", nodes.title(OBJECTIVES_TITLE, OBJECTIVES_TITLE),
-                                   nodes.paragraph("", "After this chapter you can:"),
-                                   objectives_list(objectives), classes=["book-objectives", "tip"])
-            chapter.insert(1, box)
+        goals, chapter = objectives_of(self.env.doc2path(self.env.docname)), chapter_of(self.document)
+        if goals and chapter is not None:
+            title = nodes.title(OBJECTIVES_TITLE, OBJECTIVES_TITLE)
+            chapter.insert(1, nodes.admonition("", title, nodes.paragraph("", "After this chapter you can:"),
+                                               objectives_list(goals), classes=["book-objectives", "tip"]))
 
 
 def lab_page_header(app, doctree):
@@ -262,13 +243,9 @@ def lab_page_header(app, doctree):
 
 # ----------------------------------------------------------------- executed chapters
 def check_not_executed(app, doctree):
-    """With ``MLPBOOK_EXECUTION_CACHE``: fail the build if it executed this document.
-
-    myst-nb's cache mode registers a notebook in the cache's project just before it
-    executes it (a cache miss); tools/execute_chapters.py filled the cache and left no
-    such record. A record means the pre-executed notebook did not match what the build
-    read, and that the chapter ran a second time.
-    """
+    """With ``MLPBOOK_EXECUTION_CACHE``, fail if the build executed this document: myst-nb's
+    cache mode registers a notebook in the cache's project just before it executes it (a
+    miss); tools/execute_chapters.py filled the cache and left no such record."""
     folder = os.environ.get("MLPBOOK_EXECUTION_CACHE", "").strip()
     if not folder:
         return
@@ -285,12 +262,8 @@ GLUE_IN_ALT = re.compile(r"\{glue(?::text)?\}`(?P<key>[^`:]+)(?::(?P<spec>[^`]*)
 
 
 def glue_alt_text(app, doctree):
-    """Replace ``{glue:text}`name[:format]``` in images' alt text by the glued value.
-
-    myst-nb copies ``mystnb: image: alt:`` into the image verbatim: its glue roles work in
-    prose and captions, not there. The values come from the ``.glue.json`` myst-nb wrote
-    for the page, formatted as its ``{glue:text}`` role formats them.
-    """
+    """Replace ``{glue:text}`name[:format]``` in images' alt text by the glued value, as
+    that role formats it: myst-nb copies ``mystnb: image: alt:`` verbatim into the image."""
     from myst_nb.core.variables import format_plain_text
     from myst_nb.ext.glue.crossref import read_glue_cache
 
@@ -311,6 +284,7 @@ def glue_alt_text(app, doctree):
 
 
 # ----------------------------------------------------------------- the figure pack
+# Every figure drawn in code, as SVG and PDF, with manifest.csv, in _build/html/<book>-figures.zip.
 # The kernels output each matplotlib figure as PNG, SVG and PDF (tools/execute_chapters.py:
 # vector_figures); myst-nb keeps every format of an output in the doctree (a "mime
 # bundle", each written to a file) and shows one per builder: the PNG
@@ -327,13 +301,12 @@ def on_config_inited_figures(app, config):
 
 
 def figure_pack_name() -> str:
-    """``mlp-from-scratch-figures.zip``: the PDF's name with ``-figures.zip``."""
     return Path(pdf_name()).stem + "-figures.zip"
 
 
 def page_figures(app, docname: str) -> list[dict]:
-    """The figures a page draws in code, in page order: their manifest rows, with
-    ``files``, the paths of the SVG and PDF files myst-nb wrote."""
+    """The manifest rows of the figures a page draws, in page order, with ``files``: the
+    SVG and PDF files myst-nb wrote."""
     numbers = app.env.toc_fignumbers.get(docname, {}).get("figure", {})
     found = []
     for bundle in app.env.get_doctree(docname).findall(nodes.container):
@@ -343,26 +316,25 @@ def page_figures(app, docname: str) -> list[dict]:
             continue
         figure = next(traverse_parent(bundle, nodes.figure), None)
         names, ids = (figure["names"], figure["ids"]) if figure is not None else ([], [])
-        caption = figure.next_node(nodes.caption) if figure is not None else None
         name = next((n for n in names if n.startswith("fig-")), "")
         missing = [f for f, mime in VECTOR_FORMATS.items() if mime not in images]
         if missing:
-            raise ExtensionError(f"{docname}: figure {name or len(found) + 1} has no {', '.join(missing)} output: "
-                                 "the kernels ran without tools/execute_chapters.py's vector_figures "
+            raise ExtensionError(f"{docname}: figure {name or len(found) + 1} has no {', '.join(missing)} "
+                                 "output: the kernels ran without tools/execute_chapters.py's vector_figures "
                                  "(an execution cache from before it? delete _build/.jupyter_cache)")
         # a folder per page, as under book/ (a lab and its chapter share a name)
-        base = f"{docname.removeprefix('book/')}/{name or docname.rsplit('/', 1)[-1] + f'-output-{len(found) + 1}'}"
+        base = docname.removeprefix("book/") + "/" + (name or f"{Path(docname).name}-output-{len(found) + 1}")
+        caption = figure.next_node(nodes.caption) if figure is not None else None
         found.append({"svg": f"{base}.svg", "pdf": f"{base}.pdf", "chapter": docname,
                       "chapter_title": app.env.titles[docname].astext(),
                       "figure": ".".join(map(str, next((numbers[i] for i in ids if i in numbers), ()))),
                       "name": name, "caption": caption.astext() if caption else "",
                       "alt": images["image/png"].get("alt", ""),
-                      "files": {f: Path(app.srcdir) / images[mime]["uri"] for f, mime in VECTOR_FORMATS.items()}})
+                      "files": {f: Path(app.srcdir) / images[m]["uri"] for f, m in VECTOR_FORMATS.items()}})
     return found
 
 
 def figure_pack(app, exception):
-    """Write ``_build/html/<book>-figures.zip``: each figure's SVG and PDF, manifest.csv."""
     if exception is not None or app.builder.format != "html":
         return
     import csv
@@ -407,34 +379,25 @@ def on_config_inited(app, config):
     version = bookmeta.version()
     config.version = config.release = version
     config.html_title = f"{config.html_title} {version}"
-    config.myst_substitutions = {
-        **(config.myst_substitutions or {}), "version": version, "release_tag": bookmeta.release_tag(),
-        "repo_url": bookmeta.repo_url(), "repo_link": f"[{bookmeta.repo_url()}]({bookmeta.repo_url()})",
-        "pip_requirement": bookmeta.pip_requirement(),
-        "date_released": str(bookmeta.citation().get("date-released", ""))}
-    lic = bookmeta.blob_url
-    theme = config.html_theme_options
+    config.myst_substitutions = {**(config.myst_substitutions or {}), "version": version,
+                                 "release_tag": bookmeta.release_tag(),
+                                 "repo_link": f"[{bookmeta.repo_url()}]({bookmeta.repo_url()})",
+                                 "date_released": str(bookmeta.citation().get("date-released", ""))}
+    lic, theme = bookmeta.blob_url, config.html_theme_options
     theme["extra_footer"] = (
         f'<p class="book-licence">Version {version}. Text and figures: '
         '<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a> '
         f'(<a href="{lic("LICENSE-CONTENT")}">LICENSE-CONTENT</a>); '
         f'code: MIT (<a href="{lic("LICENSE")}">LICENSE</a>).</p>')
-    # pydata-sphinx-theme writes localStorage.mode || default_mode: an empty default
-    # logs "Got invalid theme mode" on a first visit. "auto" follows the system.
-    config.html_context = {"default_mode": "auto", **(config.html_context or {})}
     # "Download PDF" when the build makes the PDF: at the foot of the left sidebar
     # (templates/book-pdf-link.html) and "Book (PDF)" in the header's download menu
-    # (add_pdf_header_button)
     if os.environ.get("MLPBOOK_PDF", "").strip() not in ("", "0"):
-        config.html_context["mlpbook_pdf"] = pdf_name()
+        config.html_context = {**config.html_context, "mlpbook_pdf": pdf_name()}
         theme["primary_sidebar_end"] = ["book-pdf-link.html"]
     # pydata-sphinx-theme 0.17 adds a second search box in a top bar unless this is
     # set; sphinx-book-theme already has one in the sidebar.
     theme.setdefault("navbar_persistent", [])
     theme.setdefault("logo", {}).update(text=config.html_title, alt_text=f"{config.html_title}: home page")
-    # accessibility fixes of three theme components (see the templates' comments)
-    config.templates_path = [str(TEMPLATES), *config.templates_path]
-
     preexecuted = os.environ.get("MLPBOOK_EXECUTION_CACHE", "").strip()
     if preexecuted:
         config.nb_execution_mode = "cache"
@@ -448,13 +411,9 @@ def on_config_inited_latex(app, config):
     """After sphinx-jupyterbook-latex's config-inited (priority 500), which sets its
     ``jupyterBook.cls``: that class loads ``bbm`` (Debian: texlive-fonts-extra, ~500 MB)
     for macros the book never uses. Sphinx's ``manual`` class instead, with what the
-    class gave (templates/mlpbook.sty)."""
+    class gave (templates/mlpbook.sty, in _config.yml's latex_additional_files)."""
     config.latex_theme = "manual"
-    config.latex_use_xindy = False       # makeindex (texlive-binaries), not xindy
-    config.latex_domain_indices = False  # no Python module index in a textbook
-    config.latex_additional_files = [*config.latex_additional_files, str(TEMPLATES / "mlpbook.sty")]
-    config.latex_elements = {"printindex": "", **(config.latex_elements or {})}   # no index entries
-    config.latex_elements["preamble"] = config.latex_elements.get("preamble", "") + "\n\\usepackage{mlpbook}\n"
+    config.latex_elements["preamble"] = config.latex_elements.get("preamble", "") + "\n\\usepackage{mlpbook}"
 
 
 def on_env_updated_latex(app, env):
@@ -471,20 +430,10 @@ def on_env_updated_latex(app, env):
 
 
 # ----------------------------------------------------------------- the site's HTML
-def copy_mathjax(app, exception):
-    """MathJax from the npm package (``mathjax_path`` of _config.yml points there)."""
-    if exception is not None or app.builder.format != "html":
-        return
-    if not (MATHJAX_SRC / "tex-mml-chtml.js").exists():
+def on_builder_inited(app):
+    if app.builder.format == "html" and not (MATHJAX_SRC / "tex-mml-chtml.js").exists():
         raise ExtensionError(f"MathJax not found at {MATHJAX_SRC}: run `npm ci` at the repository root "
                              "(package.json pins the npm package `mathjax`).")
-    for part in MATHJAX_PARTS:
-        src, target = MATHJAX_SRC / part, Path(app.outdir) / "_static" / "mathjax" / part
-        if src.is_dir():
-            shutil.copytree(src, target, dirs_exist_ok=True)
-        else:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, target)
 
 
 def on_html_page_context(app, pagename, templatename, context, doctree):
@@ -506,17 +455,12 @@ def on_html_page_context(app, pagename, templatename, context, doctree):
         # 2.5.3); without it the name is the visible text.
         body = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
         context["body"] = HIDDEN_CELL_SUMMARY.sub("<summary>", body)
-
-
-def add_pdf_header_button(app, pagename, templatename, context, doctree):
-    """The whole book's PDF in the header's download menu, beside the page's own files."""
-    if context.get("mlpbook_pdf") and "pathto" in context:
-        for group in context.get("header_buttons", []):
-            if group.get("label") == "download-buttons":
-                group["buttons"].append({
-                    "type": "link", "url": context["pathto"](context["mlpbook_pdf"], 1),
-                    "text": "Book (PDF)", "tooltip": "Download the whole book as a PDF",
-                    "icon": "fas fa-book", "label": "download-book-pdf-button"})
+    # the whole book's PDF in the header's download menu, beside the page's own files
+    for group in context.get("header_buttons", []) if context.get("mlpbook_pdf") else []:
+        if group.get("label") == "download-buttons":
+            group["buttons"].append({"type": "link", "url": context["pathto"](context["mlpbook_pdf"], 1),
+                                     "text": "Book (PDF)", "tooltip": "Download the whole book as a PDF",
+                                     "icon": "fas fa-book", "label": "download-book-pdf-button"})
 
 
 def setup(app):
@@ -526,15 +470,14 @@ def setup(app):
     app.connect("config-inited", on_config_inited)
     app.connect("config-inited", on_config_inited_latex, priority=600)
     app.connect("config-inited", on_config_inited_figures)
+    app.connect("builder-inited", on_builder_inited)
     app.connect("env-updated", on_env_updated_latex)
     app.connect("doctree-read", check_not_executed)
     app.connect("doctree-read", glue_alt_text)
     app.connect("doctree-read", lab_page_header)
     app.connect("doctree-resolved", figure_pack_links)
-    app.connect("html-page-context", on_html_page_context)
     # after sphinx-book-theme's header buttons (priority 501)
-    app.connect("html-page-context", add_pdf_header_button, priority=600)
-    app.connect("build-finished", copy_mathjax)
+    app.connect("html-page-context", on_html_page_context, priority=600)
     app.connect("build-finished", figure_pack)
     app.add_transform(CiteThisChapter)
     app.add_transform(LearningObjectives)
