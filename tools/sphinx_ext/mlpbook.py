@@ -164,8 +164,9 @@ class BookCitation(SphinxDirective):
             return [nodes.literal_block(text, text, language="bibtex", classes=["book-citation-bibtex"])]
         book = _book_fields()   # Authors (year). *Title*, version X. URL
         para = nodes.paragraph(classes=["book-citation-text"])
-        para += [nodes.Text(f"{', '.join(book['names'])} ({book['year']}). "), nodes.emphasis(text=book["title"]), nodes.Text(f", version {book['version']}. "),
-                 nodes.reference(book["url"], book["url"], refuri=book["url"])]
+        para += [nodes.Text(f"{', '.join(book['names'])} ({book['year']}). "), nodes.emphasis(text=book["title"]),
+                 nodes.Text(f", version {book['version']}. "), nodes.reference(book["url"], book["url"],
+                                                                                refuri=book["url"])]
         return [para]
 
 
