@@ -8,12 +8,11 @@ import json
 from pathlib import Path
 
 import yaml
-from docutils import nodes
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
 from tools import bookmeta
-from tools.sphinx_ext.mlpbook import LAB_TIMES, bullets, doc_xref, item, objectives_list, objectives_of
+from tools.sphinx_ext.mlpbook import LAB_TIMES, objectives_of
 
 
 def read_plan(text: str, srcdir: Path, labs: dict | None = None) -> list[dict]:
@@ -44,22 +43,23 @@ def plural(count, word: str) -> str:
 
 
 class CourseMap(SphinxDirective):
+    """The plan as MyST Markdown, parsed like the page: links, objectives' math and code."""
+
     has_content = True
 
-    def link(self, doc: str) -> nodes.Node:   # a page this build leaves out (BOOK_TOC): its name
-        return doc_xref(self.env, doc) if doc in self.env.found_docs else nodes.literal(doc, doc)
+    def link(self, doc: str) -> str:   # a page this build leaves out (BOOK_TOC): its name
+        return f"{{doc}}`/{doc}`" if doc in self.env.found_docs else f"`{doc}`"
 
-    def lab_item(self, stem: str, labs: dict | None) -> nodes.list_item:
+    def lab_lines(self, stem: str, labs: dict | None) -> list[str]:
         if labs is None:
-            return item(nodes.Text(f"Lab: {stem}"))
+            return [f"  - Lab: {stem}"]
         lab, doc = labs[stem], f"book/labs/{stem}"
+        name = self.link(doc) if doc in self.env.found_docs else lab["title"]
         seconds, points = lab["seconds"], sum(t["points"] for t in lab["tasks"])
-        tasks = [item(nodes.Text(f"{t['name']} ({plural(t['points'], 'point')}): "
-                                 + (", ".join(t["checks"]) or "no named check"))) for t in lab["tasks"]]
-        return item(self.link(doc) if doc in self.env.found_docs else nodes.Text(lab["title"]),
-                    nodes.Text(f": the reference solution runs in {seconds:.{1 if seconds < 10 else 0}f} s; "
-                               f"the autograder grades {plural(len(tasks), 'task')}, "
-                               f"{plural(points, 'point')}:"), sub=bullets(tasks))
+        head = (f"  - {name}: the reference solution runs in {seconds:.{1 if seconds < 10 else 0}f} s; the "
+                f"autograder grades {plural(len(lab['tasks']), 'task')}, {plural(points, 'point')}:")
+        return [head] + [f"    - {t['name']} ({plural(t['points'], 'point')}): "
+                         + (", ".join(t["checks"]) or "no named check") for t in lab["tasks"]]
 
     def run(self):
         labs_path = Path(self.config.mlpbook_labs_json)
@@ -73,24 +73,21 @@ class CourseMap(SphinxDirective):
             weeks = read_plan("\n".join(self.content), Path(self.env.srcdir), labs)
         except ValueError as err:
             raise ExtensionError(f"{self.env.docname}: course map: {err}") from None
-        out = [] if labs is not None else [nodes.note("", nodes.paragraph(
-            "", "The labs' run times and what their autograder covers are measured when the "
-            "labs are built; this build has none yet."))]
+        md = [] if labs is not None else [
+            "```{note}", "The labs' run times and what their autograder covers are measured when the labs "
+            "are built; this build has none yet.", "```"]
         for number, week in enumerate(weeks, start=1):
-            title, chapters = f"Week {number}: {week['title']}", []
+            md += ["", f"```{{rubric}} Week {number}: {week['title']}", ":class: course-map-week", "```"]
+            md.append("- **Read**")
             for doc in week.get("chapters") or []:
                 source = Path(self.env.srcdir) / f"{doc}.md"
                 self.env.note_dependency(str(source))   # its objectives
-                chapters.append(item(self.link(doc), sub=objectives_list(objectives_of(source))))
-            needs = [n for doc in week.get("needs") or [] for n in (nodes.Text(", "), self.link(doc))][1:]
-            needs = needs or [nodes.Text("nothing earlier")]
-            rows = [item(nodes.strong("Read", "Read"), sub=bullets(chapters)),
-                    item(nodes.strong("Builds on", "Builds on"), nodes.Text(" "), *needs)]
-            if week.get("labs"):
-                labs_done = bullets(self.lab_item(s, labs) for s in week["labs"])
-                rows.append(item(nodes.strong("Labs", "Labs"), sub=labs_done))
-            out += [nodes.rubric("", title, classes=["course-map-week"]), bullets(rows)]
-        return out
+                md += [f"  - {self.link(doc)}"] + [f"    - {o}" for o in objectives_of(source)]
+            needs = ", ".join(map(self.link, week.get("needs") or [])) or "nothing earlier"
+            md.append(f"- **Builds on** {needs}")
+            md += ["- **Labs**"] * bool(week.get("labs")) + [
+                line for stem in week.get("labs") or [] for line in self.lab_lines(stem, labs)]
+        return self.parse_text_to_nodes("\n".join(md))
 
 
 def setup(app):

@@ -106,14 +106,6 @@ def chapter_bibtex_entry(docname: str, title: str, anchor: str | None = None) ->
                    chapter_url(docname, anchor), _book_fields()["title"])
 
 
-def doc_xref(env, doc: str, text: str | None = None) -> addnodes.pending_xref:
-    """A link to page ``doc``, showing ``text`` or the page's title."""
-    xref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget="/" + doc,
-                                 refexplicit=text is not None, refdoc=env.docname, refwarn=True)
-    xref += nodes.inline("", text or doc, classes=["xref", "std", "std-doc"])
-    return xref
-
-
 def chapter_of(document) -> nodes.section | None:
     """The page's first section: the chapter, whose first child is its title."""
     return next(iter(document.findall(nodes.section)), None)
@@ -143,8 +135,10 @@ class CiteThisChapter(SphinxTransform):
         para = nodes.paragraph("", f"To cite this chapter of version {bookmeta.version()} of the book, "
                                "use the BibTeX entry below")
         if env.config.mlpbook_cite_page in env.found_docs:
-            para += [nodes.Text("; for the whole book, see "),
-                     doc_xref(env, env.config.mlpbook_cite_page, "How to cite")]
+            xref = addnodes.pending_xref("", refdomain="std", reftype="doc", refexplicit=True, refwarn=True,
+                                         reftarget="/" + env.config.mlpbook_cite_page, refdoc=env.docname)
+            xref += nodes.inline("", "How to cite", classes=["xref", "std", "std-doc"])
+            para += [nodes.Text("; for the whole book, see "), xref]
         para += nodes.Text(".")
         bib = chapter_bibtex_entry(env.docname, chapter[0].astext(), anchor)
         section += [para, nodes.literal_block(bib, bib, language="bibtex", classes=["book-citation-bibtex"])]
@@ -162,12 +156,11 @@ class BookCitation(SphinxDirective):
         if self.options.get("format", "bibtex") == "bibtex":
             text = bibtex_entry()
             return [nodes.literal_block(text, text, language="bibtex", classes=["book-citation-bibtex"])]
-        book = _book_fields()   # Authors (year). *Title*, version X. URL
-        para = nodes.paragraph(classes=["book-citation-text"])
-        para += [nodes.Text(f"{', '.join(book['names'])} ({book['year']}). "), nodes.emphasis(text=book["title"]),
-                 nodes.Text(f", version {book['version']}. "), nodes.reference(book["url"], book["url"],
-                                                                                refuri=book["url"])]
-        return [para]
+        book = _book_fields()
+        para = self.parse_text_to_nodes(f"{', '.join(book['names'])} ({book['year']}). *{book['title']}*, "
+                                        f"version {book['version']}. <{book['url']}>")
+        para[0]["classes"].append("book-citation-text")
+        return para
 
 
 class BookInstall(SphinxDirective):
@@ -200,19 +193,6 @@ def objective_nodes(text: str) -> list[nodes.Node]:
     return out + [nodes.Text(text[at:])]
 
 
-def item(*content: nodes.Node, sub: nodes.Element | None = None) -> nodes.list_item:
-    """A list item: a paragraph of ``content``, then the list ``sub`` if it has items."""
-    return nodes.list_item("", nodes.paragraph("", "", *content), *([sub] if sub else []))
-
-
-def bullets(items) -> nodes.bullet_list:
-    return nodes.bullet_list("", *items, bullet="-")
-
-
-def objectives_list(objectives: list[str]) -> nodes.bullet_list:
-    return bullets(item(*objective_nodes(o)) for o in objectives)
-
-
 class LearningObjectives(SphinxTransform):
     """The "Learning objectives" box right below the chapter's title (HTML and PDF)."""
 
@@ -221,9 +201,11 @@ class LearningObjectives(SphinxTransform):
     def apply(self, **kwargs):
         goals, chapter = objectives_of(self.env.doc2path(self.env.docname)), chapter_of(self.document)
         if goals and chapter is not None:
-            title = nodes.title(OBJECTIVES_TITLE, OBJECTIVES_TITLE)
-            chapter.insert(1, nodes.admonition("", title, nodes.paragraph("", "After this chapter you can:"),
-                                               objectives_list(goals), classes=["book-objectives", "tip"]))
+            items = [nodes.list_item("", nodes.paragraph("", "", *objective_nodes(goal))) for goal in goals]
+            chapter.insert(1, nodes.admonition("", nodes.title(OBJECTIVES_TITLE, OBJECTIVES_TITLE),
+                                               nodes.paragraph("", "After this chapter you can:"),
+                                               nodes.bullet_list("", *items, bullet="-"),
+                                               classes=["book-objectives", "tip"]))
 
 
 def lab_page_header(app, doctree):
