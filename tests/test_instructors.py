@@ -106,8 +106,8 @@ def test_the_book_course_map_covers_ten_weeks_and_every_lab_stem():
 CONF = '''
 import json
 from tools import bookmeta
-from tools.sphinx_ext.mlpbook import (LearningObjectives, figure_pack, figure_pack_links, figure_pack_role,
-                                      on_config_inited_figures)
+from tools.execute_chapters import vector_figures
+from tools.sphinx_ext.mlpbook import LearningObjectives, figure_pack, figure_pack_links, figure_pack_role
 
 project = "Mini"
 extensions = ["myst_nb", "tools.sphinx_ext.coursemap"]
@@ -117,13 +117,13 @@ nb_execution_mode = "force"
 nb_mime_priority_overrides = bookmeta.config()["sphinx"]["config"]["nb_mime_priority_overrides"]
 mlpbook_labs_json = {labs!r}
 exclude_patterns = ["_build"]
+vector_figures()   # as the book's extension does, for the figure pack
 
 
 def setup(app):
     app.add_transform(LearningObjectives)
     app.add_role("figure-pack", figure_pack_role)
     app.connect("doctree-resolved", figure_pack_links)
-    app.connect("config-inited", on_config_inited_figures)
     app.connect("build-finished", figure_pack)
 '''
 

@@ -1,12 +1,8 @@
-"""Sphinx extension of the book (loaded by _config.yml: ``sphinx.local_extensions``).
-
-The facts the site shows, each from one source (mlp_from_scratch/_version.py, CITATION.cff,
-``repository.url``): version, titles, footer, MyST substitutions, ``{book-install}``,
-``{book-citation}``, "Cite this chapter" (each chapter's BibTeX). Also: the "Learning
-objectives" box, the lab pages' header, glued alt text, the figure pack, myst-nb's cache
-mode on the chapters tools/execute_chapters.py ran (``MLPBOOK_EXECUTION_CACHE``: none may
-run again), the PDF's LaTeX settings and links (``MLPBOOK_PDF=1``), accessibility fixes of
-the theme's HTML (also templates/ and book/_static/custom.css).
+"""Sphinx extension of the book (_config.yml: ``sphinx.local_extensions``): the facts the site
+shows from their one source each (version, CITATION.cff, ``repository.url``), "Cite this chapter",
+learning objectives, lab page headers, glued alt text, the figure pack, myst-nb's cache mode on
+pre-executed chapters (``MLPBOOK_EXECUTION_CACHE``), the PDF's settings and links (``MLPBOOK_PDF``),
+accessibility fixes of the theme's HTML (also templates/ and book/_static/custom.css).
 """
 
 import hashlib
@@ -57,21 +53,19 @@ BIBTEX_SPECIAL = str.maketrans({c: "\\" + c for c in "&%$#_"})
 def _book_fields() -> dict:
     """What every citation of the book shares, from CITATION.cff."""
     cff = bookmeta.citation()
-    pref = cff.get("preferred-citation", cff)
+    pref = cff["preferred-citation"]
     names = [a.get("name") or f"{a['family-names']}, {a['given-names']}" for a in pref["authors"]]
     # an organisation's name in braces: BibTeX would split it into first and last names
     braced = ["{" + n + "}" if "name" in a else n for a, n in zip(pref["authors"], names)]
     return {"title": pref["title"], "names": names, "version": cff["version"], "author": " and ".join(braced),
-            "year": str(pref.get("year", str(cff["date-released"])[:4])),
-            "url": pref.get("url", cff.get("url", bookmeta.repo_url())),
-            "note": f"Release {bookmeta.release_tag()}, {cff['date-released']}; text CC BY 4.0, code MIT",
-            "publisher": (pref.get("publisher") or {}).get("name")}
+            "year": str(pref["year"]), "url": pref["url"],
+            "note": f"Release {bookmeta.release_tag()}, {cff['date-released']}; text CC BY 4.0, code MIT"}
 
 
 def _bibtex(kind: str, slug: str, title: str, url: str, booktitle: str | None = None) -> str:
     book = _book_fields()
     fields = [("title", "{" + title + "}"), ("booktitle", booktitle and "{" + booktitle + "}"),
-              ("author", book["author"]), ("publisher", book["publisher"]), ("year", book["year"]),
+              ("author", book["author"]), ("year", book["year"]),
               ("edition", f"Version {book['version']}"), ("url", url), ("note", book["note"])]
     fields = [(k, v) for k, v in fields if v]
     width = max(9, 1 + max(len(k) for k, _ in fields))
@@ -85,35 +79,27 @@ def bibtex_entry() -> str:
     return _bibtex("book", "", book["title"], book["url"])
 
 
-def site_url() -> str | None:
-    """``html.baseurl`` of _config.yml (where the built site is published), if set."""
-    url = (bookmeta.config().get("html") or {}).get("baseurl")
-    return url.rstrip("/") + "/" if url else None
-
-
 def chapter_url(docname: str, anchor: str | None = None) -> str:
-    """The chapter's page on the published site (``html.baseurl``), at the anchor of its
-    title; without a site, its source at this release's tag, which never changes."""
-    if site_url():
-        return f"{site_url()}{docname}.html" + (f"#{anchor}" if anchor else "")
+    """The chapter's page on the site (``html.baseurl``), else its source at this release's tag."""
+    site = (bookmeta.config().get("html") or {}).get("baseurl")
+    if site:
+        return f"{site.rstrip('/')}/{docname}.html" + (f"#{anchor}" if anchor else "")
     return f"{bookmeta.repo_url()}/blob/{bookmeta.release_tag()}/{docname}.md"
 
 
 def chapter_bibtex_entry(docname: str, title: str, anchor: str | None = None) -> str:
-    """The ``@incollection`` of one chapter (``book/derivations/forward-pass``) of this
-    release, titled ``title``, its URL at ``anchor`` (the title's label)."""
+    """The ``@incollection`` of a chapter of this release; ``anchor``: the label of its title."""
     return _bibtex("incollection", ":" + docname.rsplit("/", 1)[-1], title.translate(BIBTEX_SPECIAL),
                    chapter_url(docname, anchor), _book_fields()["title"])
 
 
 def chapter_of(document) -> nodes.section | None:
-    """The page's first section: the chapter, whose first child is its title."""
+    """The page's first section: the chapter, its first child the title."""
     return next(iter(document.findall(nodes.section)), None)
 
 
 class CiteThisChapter(SphinxTransform):
-    """Append "Cite this chapter" (the chapter's BibTeX) to every chapter page, at read
-    time: the section is in the doctree, so it reaches the page's contents, HTML and PDF."""
+    """Append "Cite this chapter" to every chapter: in the doctree, so in its contents and the PDF."""
 
     # after docutils moves ``(label)=`` targets onto sections (260), before Sphinx emits
     # doctree-read (DoctreeReadEvent, 880), where the page's table of contents is collected
@@ -209,8 +195,7 @@ class LearningObjectives(SphinxTransform):
 
 
 def lab_page_header(app, doctree):
-    """A lab page (book/labs/<stem>, a student notebook of tools/labs.py): under its title,
-    the link to open it in Colab and the time its reference solution took in this build."""
+    """Under a lab page's title: its Colab link and how long its reference solution ran."""
     docname, chapter = app.env.docname, chapter_of(doctree)
     if not docname.startswith("book/labs/") or chapter is None:
         return
@@ -267,20 +252,11 @@ def glue_alt_text(app, doctree):
 
 
 # ----------------------------------------------------------------- the figure pack
-# Every figure drawn in code, as SVG and PDF, with manifest.csv, in _build/html/<book>-figures.zip.
-# The kernels output each matplotlib figure as PNG, SVG and PDF (tools/execute_chapters.py:
-# vector_figures); myst-nb keeps every format of an output in the doctree (a "mime
-# bundle", each written to a file) and shows one per builder: the PNG
-# (_config.yml: nb_mime_priority_overrides). The pack takes the other two.
+# Every figure drawn in code as SVG and PDF, with manifest.csv, in _build/html/<book>-figures.zip.
+# The kernels draw each as PNG, SVG and PDF (tools/execute_chapters.py: vector_figures); myst-nb
+# keeps all three in the doctree and shows the PNG (_config.yml: nb_mime_priority_overrides).
 VECTOR_FORMATS = {"svg": "image/svg+xml", "pdf": "application/pdf"}
 MANIFEST_FIELDS = ["svg", "pdf", "chapter", "chapter_title", "figure", "name", "caption", "alt"]
-
-
-def on_config_inited_figures(app, config):
-    """Kernels that myst-nb starts itself (``execute_notebooks: force``) draw vectors too."""
-    from tools.execute_chapters import vector_figures
-
-    vector_figures()
 
 
 def figure_pack_name() -> str:
@@ -288,8 +264,7 @@ def figure_pack_name() -> str:
 
 
 def page_figures(app, docname: str) -> list[dict]:
-    """The manifest rows of the figures a page draws, in page order, with ``files``: the
-    SVG and PDF files myst-nb wrote."""
+    """The manifest rows of a page's figures, with ``files``: the SVG and PDF myst-nb wrote."""
     numbers = app.env.toc_fignumbers.get(docname, {}).get("figure", {})
     found = []
     for bundle in app.env.get_doctree(docname).findall(nodes.container):
@@ -349,8 +324,7 @@ def figure_pack_role(name, rawtext, text, lineno, inliner, options=None, content
 
 
 def figure_pack_links(app, doctree, docname):
-    """The pack sits at the site's root, beside the book's PDF: the site's pages link it
-    relative to their folder, the PDF by its name."""
+    """The pack sits beside the PDF, at the site's root: pages link it relative to their folder."""
     if app.builder.format == "html":
         for ref in doctree.findall(nodes.reference):
             if "book-figure-pack" in ref["classes"]:
@@ -388,22 +362,19 @@ def on_config_inited(app, config):
         LOGGER.info(f"[mlpbook] pre-executed chapters: {config.nb_execution_cache_path}")
     # no tqdm bars in the built pages (the kernels inherit this environment)
     os.environ.setdefault("MLP_FROM_SCRATCH_PROGRESS", "0")
+    # kernels that myst-nb starts itself (``execute_notebooks: force``) draw vectors too
+    from tools.execute_chapters import vector_figures
 
-
-def on_config_inited_latex(app, config):
-    """After sphinx-jupyterbook-latex's config-inited (priority 500), which sets its
-    ``jupyterBook.cls``: that class loads ``bbm`` (Debian: texlive-fonts-extra, ~500 MB)
-    for macros the book never uses. Sphinx's ``manual`` class instead, with what the
-    class gave (templates/mlpbook.sty, in _config.yml's latex_additional_files)."""
+    vector_figures()
+    # sphinx-jupyterbook-latex (priority 500) sets its jupyterBook.cls, which loads ``bbm``
+    # (Debian: texlive-fonts-extra, ~500 MB): Sphinx's manual class, with templates/mlpbook.sty
     config.latex_theme = "manual"
     config.latex_elements["preamble"] = config.latex_elements.get("preamble", "") + "\n\\usepackage{mlpbook}"
 
 
 def on_env_updated_latex(app, env):
-    """The title page gives the release date (CITATION.cff), not the build's day. The
-    root page (the preface), which sphinx-jupyterbook-latex prints after the table of
-    contents without its title, gets an unnumbered chapter heading, a toc line and
-    running heads (after pdf_numbering.py's line at builder-inited)."""
+    """The release date on the title page, not the build's; the root page (the preface), which
+    sphinx-jupyterbook-latex prints without its title, gets a heading, a toc line, running heads."""
     if app.builder.format != "latex":
         return
     app.builder.context["date"] = str(bookmeta.citation().get("date-released", ""))
@@ -420,22 +391,18 @@ def on_builder_inited(app):
 
 
 def on_html_page_context(app, pagename, templatename, context, doctree):
-    # sphinx-thebe adds its inline config script from an event that runs after the
-    # HTML builder has collected the scripts, so Sphinx 7.4 emits it twice and the
-    # second copy (filename "" instead of None) throws "Identifier 'THEBE_JS_URL' has
-    # already been declared". (None and "" both mean inline.)
+    # sphinx-thebe adds its inline script after the HTML builder collected the scripts, so
+    # Sphinx 7.4 emits it twice (filename "" and None, both inline): "Identifier
+    # 'THEBE_JS_URL' has already been declared".
     unique = {}
     for script in context.get("script_files", []):
         attributes = tuple(sorted(getattr(script, "attributes", {}).items()))
         unique.setdefault((getattr(script, "filename", script) or "", attributes), script)
     context["script_files"] = list(unique.values())
     if context.get("body") is not None:
-        # Bibliography lists: docutils writes role="list" with role="doc-biblioentry"
-        # children, an ARIA pattern that is invalid (axe: aria-required-children).
-        # myst-nb's hide-input/-output toggles are <summary aria-label="Toggle hidden
-        # content"> around the visible "Show code cell source": an accessible name that
-        # does not contain the visible label (axe: label-content-name-mismatch, WCAG
-        # 2.5.3); without it the name is the visible text.
+        # docutils' bibliography: role="list" with role="doc-biblioentry" children, invalid
+        # ARIA (axe: aria-required-children). myst-nb's hidden-cell toggles: an aria-label
+        # without the visible label (axe: label-content-name-mismatch, WCAG 2.5.3).
         body = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
         context["body"] = HIDDEN_CELL_SUMMARY.sub("<summary>", body)
     # the whole book's PDF in the header's download menu, beside the page's own files
@@ -450,9 +417,7 @@ def setup(app):
     app.setup_extension("tools.sphinx_ext.pdf_numbering")
     app.add_config_value("mlpbook_cite_exclude", ["book/cite", "book/bibliography"], "env")
     app.add_config_value("mlpbook_cite_page", "book/cite", "env")
-    app.connect("config-inited", on_config_inited)
-    app.connect("config-inited", on_config_inited_latex, priority=600)
-    app.connect("config-inited", on_config_inited_figures)
+    app.connect("config-inited", on_config_inited, priority=600)
     app.connect("builder-inited", on_builder_inited)
     app.connect("env-updated", on_env_updated_latex)
     app.connect("doctree-read", check_not_executed)
