@@ -13,11 +13,12 @@ from pathlib import Path
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from myst_parser.parsers.sphinx_ import MystParser
 from sphinx import addnodes
 from sphinx.errors import ExtensionError
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging, texescape
-from sphinx.util.docutils import SphinxDirective
+from sphinx.util.docutils import SphinxDirective, new_document
 from sphinx.util.nodes import traverse_parent
 
 from tools import bookmeta
@@ -159,24 +160,10 @@ class BookInstall(SphinxDirective):
 
 
 # ----------------------------------------------------------------- chapter heads
-OBJECTIVES_TITLE = "Learning objectives"
-OBJECTIVE_MARKUP = re.compile(r"\$(?P<math>[^$]+)\$|`(?P<code>[^`]+)`")
-
-
 def objectives_of(path) -> list[str]:
     """The ``book: objectives:`` of a page's front matter (``[]`` when it has none)."""
     meta = bookmeta.front_matter(Path(path).read_text(encoding="utf-8")).get("book") or {}
     return [str(item) for item in meta.get("objectives") or []]
-
-
-def objective_nodes(text: str) -> list[nodes.Node]:
-    """An objective as inline nodes: ``$math$`` and ```code``` are the only markup."""
-    out, at = [], 0
-    for m in OBJECTIVE_MARKUP.finditer(text):
-        out.append(nodes.Text(text[at:m.start()]))
-        out.append(nodes.math(m.group(0), m["math"]) if m["math"] else nodes.literal(m["code"], m["code"]))
-        at = m.end()
-    return out + [nodes.Text(text[at:])]
 
 
 class LearningObjectives(SphinxTransform):
@@ -186,12 +173,14 @@ class LearningObjectives(SphinxTransform):
 
     def apply(self, **kwargs):
         goals, chapter = objectives_of(self.env.doc2path(self.env.docname)), chapter_of(self.document)
-        if goals and chapter is not None:
-            items = [nodes.list_item("", nodes.paragraph("", "", *objective_nodes(goal))) for goal in goals]
-            chapter.insert(1, nodes.admonition("", nodes.title(OBJECTIVES_TITLE, OBJECTIVES_TITLE),
-                                               nodes.paragraph("", "After this chapter you can:"),
-                                               nodes.bullet_list("", *items, bullet="-"),
-                                               classes=["book-objectives", "tip"]))
+        if goals and chapter is not None:   # MyST, as in the page: $math$ and `code` in the goals
+            box = new_document(self.document["source"], self.document.settings)
+            lines = ["```{admonition} Learning objectives", ":class: book-objectives tip",
+                     "After this chapter you can:", "", *(f"- {goal}" for goal in goals), "```"]
+            meta = dict(self.env.metadata[self.env.docname])   # (MyST's parse sets the page's word count)
+            MystParser().parse("\n".join(lines), box)
+            self.env.metadata[self.env.docname] = meta
+            chapter.insert(1, box[0])
 
 
 def lab_page_header(app, doctree):
@@ -340,12 +329,7 @@ def on_config_inited(app, config):
                                  "release_tag": bookmeta.release_tag(),
                                  "repo_link": f"[{bookmeta.repo_url()}]({bookmeta.repo_url()})",
                                  "date_released": str(bookmeta.citation().get("date-released", ""))}
-    lic, theme = bookmeta.blob_url, config.html_theme_options
-    theme["extra_footer"] = (
-        f'<p class="book-licence">Version {version}. Text and figures: '
-        '<a href="https://creativecommons.org/licenses/by/4.0/">CC BY 4.0</a> '
-        f'(<a href="{lic("LICENSE-CONTENT")}">LICENSE-CONTENT</a>); '
-        f'code: MIT (<a href="{lic("LICENSE")}">LICENSE</a>).</p>')
+    theme = config.html_theme_options   # (the footer: templates/extra-footer.html)
     # "Download PDF" when the build makes the PDF: at the foot of the left sidebar
     # (templates/book-pdf-link.html) and "Book (PDF)" in the header's download menu
     if os.environ.get("MLPBOOK_PDF", "").strip() not in ("", "0"):
@@ -356,10 +340,9 @@ def on_config_inited(app, config):
     theme.setdefault("navbar_persistent", [])
     theme.setdefault("logo", {}).update(text=config.html_title, alt_text=f"{config.html_title}: home page")
     preexecuted = os.environ.get("MLPBOOK_EXECUTION_CACHE", "").strip()
-    if preexecuted:
+    if preexecuted:   # (myst-nb logs the cache's path)
         config.nb_execution_mode = "cache"
         config.nb_execution_cache_path = str(Path(preexecuted).resolve())
-        LOGGER.info(f"[mlpbook] pre-executed chapters: {config.nb_execution_cache_path}")
     # no tqdm bars in the built pages (the kernels inherit this environment)
     os.environ.setdefault("MLP_FROM_SCRATCH_PROGRESS", "0")
     # kernels that myst-nb starts itself (``execute_notebooks: force``) draw vectors too
