@@ -28,7 +28,7 @@ import yaml
 from tools import bookmeta
 from tools.prose_numbers import NUMBER, NUMBER_WORDS, result_like
 from tools.sphinx_ext import coursemap
-from tools.sphinx_ext.mlpbook import figure_pack_name, objectives_of
+from tools.sphinx_ext.mlpbook import FIGURE_PACK, objectives_of
 
 ROOT = bookmeta.ROOT
 FIXTURE_LABS = Path(__file__).parent / "fixtures" / "labs.json"
@@ -101,7 +101,7 @@ CONF = '''
 import json
 from tools import bookmeta
 from tools.execute_chapters import vector_figures
-from tools.sphinx_ext.mlpbook import LearningObjectives, figure_pack, figure_pack_links, figure_pack_role
+from tools.sphinx_ext.mlpbook import ChapterHead, figure_pack, figure_pack_links, figure_pack_role
 
 project = "Mini"
 extensions = ["myst_nb", "tools.sphinx_ext.coursemap"]
@@ -115,7 +115,7 @@ vector_figures()   # as the book's extension does, for the figure pack
 
 
 def setup(app):
-    app.add_transform(LearningObjectives)
+    app.add_transform(ChapterHead)
     app.add_role("figure-pack", figure_pack_role)
     app.connect("doctree-resolved", figure_pack_links)
     app.connect("build-finished", figure_pack)
@@ -237,14 +237,14 @@ def test_course_map_from_labs_json(mini_book):
     assert "Lab: the softmax Jacobian:" in text            # no page: its title as text
     assert "Builds on The chapter" in text                 # the prerequisite's title
     assert "derive the Jacobian" in text                   # the chapter's objectives
-    assert 'href="../' + figure_pack_name() + '"' in html
+    assert 'href="../' + FIGURE_PACK + '"' in html
 
 
 def test_figure_pack_manifest_against_the_executed_page(mini_book):
     html = (mini_book / "book" / "derivations" / "forward-pass.html").read_text(encoding="utf-8")
     shown = re.findall(r'<img[^>]*src="([^"]+)"[^>]*>', html)
     assert len(shown) == 2 and all(src.endswith(".png") for src in shown)   # the page still shows PNGs
-    with zipfile.ZipFile(mini_book / figure_pack_name()) as pack:
+    with zipfile.ZipFile(mini_book / FIGURE_PACK) as pack:
         rows = list(csv.DictReader(io.StringIO(pack.read("manifest.csv").decode())))
         assert [(r["name"], r["caption"], r["figure"]) for r in rows] == [
             ("fig-chapter-line", "A rising line.", "1"), ("", "", "")]

@@ -28,11 +28,9 @@ MATHJAX_SRC = bookmeta.ROOT / "node_modules" / "mathjax" / "es5"   # _config.yml
 # myst-nb's toggle of hidden cells (myst_nb/sphinx_.py, visit_HideCellInput)
 HIDDEN_CELL_SUMMARY = re.compile(r'<summary\s+aria-label="Toggle hidden content"\s*>')
 LAB_TIMES = bookmeta.ROOT / "_build" / "results" / "labs.json"   # python -m tools.labs --run
-
-
-def pdf_name() -> str:
-    """The book's PDF: ``latex.latex_documents.targetname`` of _config.yml, as ``.pdf``."""
-    return Path(bookmeta.config()["latex"]["latex_documents"]["targetname"]).stem + ".pdf"
+# the book's PDF (latex_documents of _config.yml) and, beside it, the figure pack
+PDF_NAME = Path(bookmeta.config()["latex"]["latex_documents"]["targetname"]).stem + ".pdf"
+FIGURE_PACK = PDF_NAME.removesuffix(".pdf") + "-figures.zip"
 
 
 def package_hash() -> str:
@@ -94,11 +92,6 @@ def chapter_bibtex_entry(docname: str, title: str, anchor: str | None = None) ->
                    chapter_url(docname, anchor), _book_fields()["title"])
 
 
-def chapter_of(document) -> nodes.section | None:
-    """The page's first section: the chapter, its first child the title."""
-    return next(iter(document.findall(nodes.section)), None)
-
-
 class CiteThisChapter(SphinxTransform):
     """Append "Cite this chapter" to every chapter: in the doctree, so in its contents and the PDF."""
 
@@ -107,7 +100,8 @@ class CiteThisChapter(SphinxTransform):
     default_priority = 870
 
     def apply(self, **kwargs):
-        env, doc, chapter = self.env, self.document, chapter_of(self.document)
+        env, doc = self.env, self.document
+        chapter = next(iter(doc.findall(nodes.section)), None)   # its first child: the title
         if env.docname in [env.config.root_doc, *env.config.mlpbook_cite_exclude] or chapter is None:
             return
         # the anchor: the chapter's label, ``(ch-forward-pass)=``, an explicit target
@@ -166,36 +160,33 @@ def objectives_of(path) -> list[str]:
     return [str(item) for item in meta.get("objectives") or []]
 
 
-class LearningObjectives(SphinxTransform):
-    """The "Learning objectives" box right below the chapter's title (HTML and PDF)."""
+class ChapterHead(SphinxTransform):
+    """Below the chapter's title: its "Learning objectives" box; on a lab page (a student
+    notebook of tools/labs.py), the Colab link and how long its reference solution ran."""
 
     default_priority = 870   # as CiteThisChapter: the labels sit on their sections by then
 
     def apply(self, **kwargs):
-        goals, chapter = objectives_of(self.env.doc2path(self.env.docname)), chapter_of(self.document)
-        if goals and chapter is not None:   # MyST, as in the page: $math$ and `code` in the goals
+        docname, chapter = self.env.docname, next(iter(self.document.findall(nodes.section)), None)
+        goals = objectives_of(self.env.doc2path(docname))
+        if chapter is not None and goals:   # MyST, as in the page: $math$ and `code` in the goals
             box = new_document(self.document["source"], self.document.settings)
             lines = ["```{admonition} Learning objectives", ":class: book-objectives tip",
                      "After this chapter you can:", "", *(f"- {goal}" for goal in goals), "```"]
-            meta = dict(self.env.metadata[self.env.docname])   # (MyST's parse sets the page's word count)
+            meta = dict(self.env.metadata[docname])   # (MyST's parse sets the page's word count)
             MystParser().parse("\n".join(lines), box)
-            self.env.metadata[self.env.docname] = meta
+            self.env.metadata[docname] = meta
             chapter.insert(1, box[0])
-
-
-def lab_page_header(app, doctree):
-    """Under a lab page's title: its Colab link and how long its reference solution ran."""
-    docname, chapter = app.env.docname, chapter_of(doctree)
-    if not docname.startswith("book/labs/") or chapter is None:
-        return
-    try:
-        seconds = json.loads(LAB_TIMES.read_text(encoding="utf-8"))["labs"][docname[10:]]["seconds"]
-        timing = f"The reference solution runs in {seconds:.0f} s (measured in this build, on its machine)."
-    except (OSError, KeyError, ValueError):
-        timing = "The reference solution was not timed in this build (python -m tools.labs --run)."
-    link = nodes.reference("", "Open this lab in Colab", refuri=bookmeta.colab_link(f"{docname}.ipynb"),
-                           classes=["mlpbook-lab-colab"])
-    chapter.insert(1, nodes.paragraph("", "", nodes.strong("", "", link), nodes.Text(" — " + timing)))
+        if chapter is not None and docname.startswith("book/labs/"):
+            try:
+                lab = json.loads(LAB_TIMES.read_text(encoding="utf-8"))["labs"][docname[10:]]
+                timing = f"runs in {lab['seconds']:.0f} s (measured in this build, on its machine)."
+            except (OSError, KeyError, ValueError):
+                timing = "was not timed in this build (python -m tools.labs --run)."
+            colab = nodes.reference("", "Open this lab in Colab", classes=["mlpbook-lab-colab"],
+                                    refuri=bookmeta.colab_link(f"{docname}.ipynb"))
+            chapter.insert(1, nodes.paragraph("", "", nodes.strong("", "", colab),
+                                              nodes.Text(" — The reference solution " + timing)))
 
 
 # ----------------------------------------------------------------- executed chapters
@@ -248,18 +239,15 @@ VECTOR_FORMATS = {"svg": "image/svg+xml", "pdf": "application/pdf"}
 MANIFEST_FIELDS = ["svg", "pdf", "chapter", "chapter_title", "figure", "name", "caption", "alt"]
 
 
-def figure_pack_name() -> str:
-    return Path(pdf_name()).stem + "-figures.zip"
-
-
 def page_figures(app, docname: str) -> list[dict]:
     """The manifest rows of a page's figures, with ``files``: the SVG and PDF myst-nb wrote."""
     numbers = app.env.toc_fignumbers.get(docname, {}).get("figure", {})
     found = []
     for bundle in app.env.get_doctree(docname).findall(nodes.container):
-        images = {c.get("mime_type"): c[0] for c in bundle.children
-                  if isinstance(c, nodes.container) and c.children and isinstance(c[0], nodes.image)}
-        if bundle.get("nb_element") != "mime_bundle" or "image/png" not in images:
+        # a mime bundle: an output in each format, a container (with mime_type) of one node each
+        images = {c["mime_type"]: c[0] for c in bundle.children
+                  if isinstance(c, nodes.container) and c.get("mime_type") and isinstance(c[0], nodes.image)}
+        if "image/png" not in images:
             continue
         figure = next(traverse_parent(bundle, nodes.figure), None)
         names, ids = (figure["names"], figure["ids"]) if figure is not None else ([], [])
@@ -296,7 +284,7 @@ def figure_pack(app, exception):
     writer = csv.DictWriter(manifest, MANIFEST_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     writer.writerows(figures)
-    with zipfile.ZipFile(Path(app.outdir) / figure_pack_name(), "w", zipfile.ZIP_DEFLATED) as pack:
+    with zipfile.ZipFile(Path(app.outdir) / FIGURE_PACK, "w", zipfile.ZIP_DEFLATED) as pack:
         pack.writestr("manifest.csv", manifest.getvalue())
         pack.writestr("README.txt", f"{app.config.project} {bookmeta.version()}: every figure of the book "
                       "as SVG and PDF; manifest.csv gives each one's chapter, number, caption and alt text.\n"
@@ -304,12 +292,12 @@ def figure_pack(app, exception):
         for fig in figures:
             for fmt, path in fig["files"].items():
                 pack.write(path, fig[fmt])
-    LOGGER.info(f"[mlpbook] figure pack: {len(figures)} figures in {figure_pack_name()}")
+    LOGGER.info(f"[mlpbook] figure pack: {len(figures)} figures in {FIGURE_PACK}")
 
 
 def figure_pack_role(name, rawtext, text, lineno, inliner, options=None, content=None):
     """``{figure-pack}`text```: a link to the figure pack (see figure_pack_links)."""
-    return [nodes.reference(rawtext, text, refuri=figure_pack_name(), classes=["book-figure-pack"])], []
+    return [nodes.reference(rawtext, text, refuri=FIGURE_PACK, classes=["book-figure-pack"])], []
 
 
 def figure_pack_links(app, doctree, docname):
@@ -317,7 +305,7 @@ def figure_pack_links(app, doctree, docname):
     if app.builder.format == "html":
         for ref in doctree.findall(nodes.reference):
             if "book-figure-pack" in ref["classes"]:
-                ref["refuri"] = "../" * docname.count("/") + figure_pack_name()
+                ref["refuri"] = "../" * docname.count("/") + FIGURE_PACK
 
 
 # ----------------------------------------------------------------- configuration
@@ -333,7 +321,7 @@ def on_config_inited(app, config):
     # "Download PDF" when the build makes the PDF: at the foot of the left sidebar
     # (templates/book-pdf-link.html) and "Book (PDF)" in the header's download menu
     if os.environ.get("MLPBOOK_PDF", "").strip() not in ("", "0"):
-        config.html_context = {**config.html_context, "mlpbook_pdf": pdf_name()}
+        config.html_context = {**config.html_context, "mlpbook_pdf": PDF_NAME}
         theme["primary_sidebar_end"] = ["book-pdf-link.html"]
     # pydata-sphinx-theme 0.17 adds a second search box in a top bar unless this is
     # set; sphinx-book-theme already has one in the sidebar.
@@ -405,13 +393,12 @@ def setup(app):
     app.connect("env-updated", on_env_updated_latex)
     app.connect("doctree-read", check_not_executed)
     app.connect("doctree-read", glue_alt_text)
-    app.connect("doctree-read", lab_page_header)
     app.connect("doctree-resolved", figure_pack_links)
     # after sphinx-book-theme's header buttons (priority 501)
     app.connect("html-page-context", on_html_page_context, priority=600)
     app.connect("build-finished", figure_pack)
     app.add_transform(CiteThisChapter)
-    app.add_transform(LearningObjectives)
+    app.add_transform(ChapterHead)
     app.add_directive("book-citation", BookCitation)
     app.add_directive("book-install", BookInstall)
     app.add_role("figure-pack", figure_pack_role)
