@@ -35,13 +35,11 @@ FIGURE_PACK = PDF_NAME.removesuffix(".pdf") + "-figures.zip"
 
 def package_hash() -> str:
     """The key of ``tools/build_book.sh --cache``'s execution cache: the package and the pins."""
-    h = hashlib.sha256()
-    for path in sorted((bookmeta.ROOT / "mlp_from_scratch").rglob("*.py")):
-        h.update(path.relative_to(bookmeta.ROOT).as_posix().encode())
-        h.update(path.read_bytes())
-    for name in ("requirements.txt", "pyproject.toml"):
-        h.update((bookmeta.ROOT / name).read_bytes())
-    return h.hexdigest()[:16]
+    root = bookmeta.ROOT
+    pins = [root / "requirements.txt", root / "pyproject.toml"]
+    files = [*sorted((root / "mlp_from_scratch").rglob("*.py")), *pins]
+    data = b"".join(path.relative_to(root).as_posix().encode() + path.read_bytes() for path in files)
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 # ----------------------------------------------------------------- citation
