@@ -131,7 +131,8 @@ def test_build_appends_the_section_to_chapters_only(tmp_path):
 def test_build_uses_the_chapter_label_as_anchor(tmp_path, monkeypatch):
     from sphinx.application import Sphinx
 
-    monkeypatch.setattr(mlpbook, "site_url", lambda: "https://example.org/book/")
+    config = {**bookmeta.config(), "html": {"baseurl": "https://example.org/book/"}}
+    monkeypatch.setattr(bookmeta, "config", lambda: config)
     src = tmp_path / "src"
     src.mkdir()
     (src / "conf.py").write_text('extensions = ["myst_parser", "tools.sphinx_ext.mlpbook"]\nhtml_theme_options = {}\n')

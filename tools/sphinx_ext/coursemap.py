@@ -1,167 +1,96 @@
-"""The ``{course-map}`` directive: a term's plan of chapters and labs (book/course-map.md).
-
-The body is the plan, in YAML: one entry per week, with the chapters read that week, the
-labs done that week (by stem: ``forward-pass`` is ``book/labs/forward-pass``) and the
-earlier chapters the week relies on::
-
-    weeks:
-      - title: The forward pass
-        chapters: [book/digits, book/derivations/forward-pass]
-        labs: [forward-pass]
-        needs: []
-
-Everything else comes from the build: chapter titles (links), each chapter's learning
-objectives (front matter, ``book: objectives:``), and each lab's title, measured run time
-and autograded tasks from ``_build/results/labs.json`` (written by the labs tool)::
-
-    {"labs": {"<stem>": {"title": str, "chapter": "<docname>", "seconds": float,
-                         "tasks": [{"name": str, "points": number, "checks": [str]}]}}}
-
-Without labs.json the plan is shown without run times, unless the toc has lab pages:
-then the build fails, since the labs were built and their record is missing.
+"""The ``{course-map}`` directive (book/course-map.md): a term's plan, in YAML, per week:
+``title``, ``chapters`` read, ``labs`` done (stems of book/labs/), ``needs`` (earlier
+chapters). The build adds titles, objectives, and the labs' run times and autograded tasks
+(labs.json of ``python -m tools.labs``; missing only if the toc has no lab pages).
 """
-
-from __future__ import annotations
 
 import json
 from pathlib import Path
 
 import yaml
-from docutils import nodes
-from sphinx import addnodes
 from sphinx.errors import ExtensionError
 from sphinx.util.docutils import SphinxDirective
 
 from tools import bookmeta
-from tools.sphinx_ext.mlpbook import objective_nodes, objectives_of
-
-LABS_JSON = bookmeta.ROOT / "_build" / "results" / "labs.json"
+from tools.sphinx_ext.mlpbook import LAB_TIMES, objectives_of
 
 
-def read_plan(text: str, srcdir: Path) -> list[dict]:
-    """The weeks of the directive's body, checked: existing chapters, earlier prerequisites."""
+def read_plan(text: str, srcdir: Path, labs: dict | None = None) -> list[dict]:
+    """The checked weeks: chapters exist, needs come earlier, every lab of ``labs`` after its chapter."""
     weeks = (yaml.safe_load(text) or {}).get("weeks") or []
-    read = set()
-    for number, week in enumerate(weeks, start=1):
+    read, planned = set(), set()
+    for n, week in enumerate(weeks, start=1):   # n: the week's number
         for doc in week.get("chapters") or []:
             if not (Path(srcdir) / f"{doc}.md").exists():
-                raise ValueError(f"week {number}: there is no chapter {doc}")
+                raise ValueError(f"week {n}: there is no chapter {doc}")
         for doc in week.get("needs") or []:
             if doc not in read:
-                raise ValueError(f"week {number}: prerequisite {doc} is not a chapter of an earlier week")
+                raise ValueError(f"week {n}: prerequisite {doc} is not a chapter of an earlier week")
         read.update(week.get("chapters") or [])
-    return weeks
-
-
-def read_labs(path: Path, lab_pages: bool) -> dict | None:
-    """The labs of labs.json by stem; ``None`` when it is missing and the toc has no labs."""
-    if not path.exists():
-        if lab_pages:
-            raise ValueError(f"{path} is missing, but the toc has lab pages: the labs tool writes it "
-                             "when it builds the labs (their run times and autograded tasks)")
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))["labs"]
-
-
-def check_labs(weeks: list[dict], labs: dict | None) -> None:
-    """Every lab of labs.json in a week, at or after its chapter's; no unknown lab."""
-    if labs is None:
-        return
-    planned, read = set(), set()
-    for number, week in enumerate(weeks, start=1):
-        read.update(week.get("chapters") or [])
-        for stem in week.get("labs") or []:
+        for stem in (week.get("labs") or []) if labs is not None else []:
             if stem not in labs:
-                raise ValueError(f"week {number}: lab {stem} is not in labs.json")
+                raise ValueError(f"week {n}: lab {stem} is not in labs.json")
             if labs[stem]["chapter"] not in read:
-                raise ValueError(f"week {number}: lab {stem} comes before its chapter {labs[stem]['chapter']}")
+                raise ValueError(f"week {n}: lab {stem} comes before its chapter {labs[stem]['chapter']}")
             planned.add(stem)
-    if set(labs) - planned:
+    if set(labs or ()) - planned:
         raise ValueError(f"labs in no week: {', '.join(sorted(set(labs) - planned))}")
+    return weeks
 
 
 def plural(count, word: str) -> str:
     return f"{count:g} {word}" + ("" if count == 1 else "s")
 
 
-def seconds_text(seconds: float) -> str:
-    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
-
-
 class CourseMap(SphinxDirective):
+    """The plan as MyST Markdown, parsed like the page: links, objectives' math and code."""
+
     has_content = True
 
-    def doc_link(self, doc: str) -> nodes.Node:
-        """A link to a page, showing its title (resolved when the page is written); the
-        name of a page this build leaves out (``BOOK_TOC``)."""
-        if doc not in self.env.found_docs:
-            return nodes.literal(doc, doc)
-        xref = addnodes.pending_xref("", refdomain="std", reftype="doc", reftarget="/" + doc,
-                                     refexplicit=False, refdoc=self.env.docname, refwarn=True)
-        xref += nodes.inline("", doc, classes=["xref", "std", "std-doc"])
-        return xref
+    def link(self, doc: str) -> str:   # a page this build leaves out (BOOK_TOC): its name
+        return f"{{doc}}`/{doc}`" if doc in self.env.found_docs else f"`{doc}`"
 
-    def item(self, label: str, *content) -> nodes.list_item:
-        para = nodes.paragraph("", "", nodes.strong(label, label), nodes.Text(" "), *content)
-        return nodes.list_item("", para)
-
-    def lab_item(self, stem: str, labs: dict | None) -> nodes.list_item:
-        doc = f"book/labs/{stem}"
+    def lab_lines(self, stem: str, labs: dict | None) -> list[str]:
         if labs is None:
-            return nodes.list_item("", nodes.paragraph("", f"Lab: {stem}"))
-        lab = labs[stem]
-        head = [self.doc_link(doc) if doc in self.env.found_docs else nodes.Text(lab["title"]),
-                nodes.Text(f": the reference solution runs in {seconds_text(lab['seconds'])}; "
-                           f"the autograder grades {plural(len(lab['tasks']), 'task')}, "
-                           f"{plural(sum(t['points'] for t in lab['tasks']), 'point')}:")]
-        tasks = nodes.bullet_list("", bullet="-")
-        for task in lab["tasks"]:
-            checks = ", ".join(task["checks"]) or "no named check"
-            tasks += nodes.list_item("", nodes.paragraph(
-                "", f"{task['name']} ({plural(task['points'], 'point')}): {checks}"))
-        return nodes.list_item("", nodes.paragraph("", "", *head), tasks)
+            return [f"  - Lab: {stem}"]
+        lab, doc = labs[stem], f"book/labs/{stem}"
+        name = self.link(doc) if doc in self.env.found_docs else lab["title"]
+        seconds, points = lab["seconds"], sum(t["points"] for t in lab["tasks"])
+        head = (f"  - {name}: the reference solution runs in {seconds:.{1 if seconds < 10 else 0}f} s; the "
+                f"autograder grades {plural(len(lab['tasks']), 'task')}, {plural(points, 'point')}:")
+        return [head] + [f"    - {t['name']} ({plural(t['points'], 'point')}): "
+                         + (", ".join(t["checks"]) or "no named check") for t in lab["tasks"]]
 
     def run(self):
-        self.labs_path = Path(self.env.config.mlpbook_labs_json)
-        if self.labs_path.exists():   # (a missing dependency would re-read the page at every build)
-            self.env.note_dependency(str(self.labs_path))
-        lab_pages = any(d.startswith("book/labs/") for d in self.env.found_docs)
+        labs_path = Path(self.config.mlpbook_labs_json)
+        if labs_path.exists():   # (a missing dependency would re-read the page at every build)
+            self.env.note_dependency(str(labs_path))
+        labs = json.loads(labs_path.read_text(encoding="utf-8"))["labs"] if labs_path.exists() else None
         try:
-            weeks = read_plan("\n".join(self.content), Path(self.env.srcdir))
-            labs = read_labs(self.labs_path, lab_pages)
-            check_labs(weeks, labs)
+            if labs is None and any(d.startswith("book/labs/") for d in self.env.found_docs):
+                raise ValueError(f"{labs_path} is missing, but the toc has lab pages: the labs tool "
+                                 "writes it when it builds the labs (their run times and autograded tasks)")
+            weeks = read_plan("\n".join(self.content), Path(self.env.srcdir), labs)
         except ValueError as err:
             raise ExtensionError(f"{self.env.docname}: course map: {err}") from None
-        out = []
-        if labs is None:
-            out.append(nodes.note("", nodes.paragraph(
-                "", "The labs' run times and what their autograder covers are measured when the "
-                "labs are built; this build has none yet.")))
+        md = [] if labs is not None else [
+            "```{note}", "The labs' run times and what their autograder covers are measured when the labs "
+            "are built; this build has none yet.", "```"]
         for number, week in enumerate(weeks, start=1):
-            title = f"Week {number}: {week['title']}"
-            out.append(nodes.rubric(title, title, classes=["course-map-week"]))
-            rows = nodes.bullet_list("", bullet="-")
-            chapters = nodes.bullet_list("", bullet="-")
+            md += ["", f"```{{rubric}} Week {number}: {week['title']}", ":class: course-map-week", "```"]
+            md.append("- **Read**")
             for doc in week.get("chapters") or []:
                 source = Path(self.env.srcdir) / f"{doc}.md"
                 self.env.note_dependency(str(source))   # its objectives
-                goals = nodes.bullet_list("", *(nodes.list_item("", nodes.paragraph("", "", *objective_nodes(o)))
-                                                for o in objectives_of(source)), bullet="-")
-                chapters += nodes.list_item("", nodes.paragraph("", "", self.doc_link(doc)),
-                                            *([goals] if goals.children else []))
-            rows += nodes.list_item("", nodes.paragraph("", "", nodes.strong("Read", "Read")), chapters)
-            needs = week.get("needs") or []
-            links = [n for i, doc in enumerate(needs) for n in ([nodes.Text(", ")] if i else []) + [self.doc_link(doc)]]
-            rows += self.item("Builds on", *(links or [nodes.Text("nothing earlier")]))
-            stems = week.get("labs") or []
-            if stems:
-                rows += nodes.list_item("", nodes.paragraph("", "", nodes.strong("Labs", "Labs")),
-                                        nodes.bullet_list("", *(self.lab_item(s, labs) for s in stems), bullet="-"))
-            out.append(rows)
-        return out
+                md += [f"  - {self.link(doc)}"] + [f"    - {o}" for o in objectives_of(source)]
+            needs = ", ".join(map(self.link, week.get("needs") or [])) or "nothing earlier"
+            md.append(f"- **Builds on** {needs}")
+            md += ["- **Labs**"] * bool(week.get("labs")) + [
+                line for stem in week.get("labs") or [] for line in self.lab_lines(stem, labs)]
+        return self.parse_text_to_nodes("\n".join(md))
 
 
 def setup(app):
-    app.add_config_value("mlpbook_labs_json", str(LABS_JSON), "env")
+    app.add_config_value("mlpbook_labs_json", str(LAB_TIMES), "env")
     app.add_directive("course-map", CourseMap)
     return {"version": bookmeta.version(), "parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,1 @@
+../../../../node_modules/mathjax/es5/tex-mml-chtml.js
