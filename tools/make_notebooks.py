@@ -34,7 +34,6 @@ INSTALL_TAG = "colab-install"
 # Glues whose values differ from run to run by nature: timings and the machine's cores.
 # Their names say so (``..._seconds``, ``..._time_ratio``, ``..._us``, ``..._workers``).
 MEASURED = re.compile(r"seconds|minutes|time|speedup|workers|(_ms|_us)(_|$)")
-MARK = re.compile("\x00(?P<key>[^\x01]*)\x01(?P<text>[^\x02]*)\x02")
 QUOTES = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important", "warning": "Warning",
           "caution": "Caution", "attention": "Attention", "danger": "Danger", "error": "Error",
           "seealso": "See also", "exercise": "Exercise", "admonition": ""}
@@ -163,11 +162,11 @@ def elsewhere(label: str, kind: str) -> tuple | None:
 
 
 class Converter:
-    def __init__(self, md_path: Path, nb, values: dict, mark: bool = False):
+    def __init__(self, md_path: Path, nb, values: dict, shown: list | None = None):
         self.md_path = md_path
         self.values = values         # name -> {mime: data}: what the build glued
         self.used: dict = {}         # the values the prose shows
-        self.mark = mark             # wrap each shown value in MARK's delimiters
+        self.shown = [] if shown is None else shown  # (name, text) of each value shown, in order
         self.doc = bookmeta.repo_relative(md_path).with_suffix("").as_posix()
         self.labels = collect_labels(nb)
         self.cell_index = 0          # index (in the .md's cells) of the cell being converted
@@ -211,7 +210,8 @@ class Converter:
             self.used[key] = data = self.values[key]
             shown = (data["text/markdown"] if name == "glue:md"
                      else format_plain_text(data["text/plain"], spec or "s"))
-            return f"\x00{key}\x01{shown}\x02" if self.mark else shown
+            self.shown.append((key, shown))
+            return shown
         if name == "eq":
             _, title, number = ("", "", value) if kind == "eq" else elsewhere(target, "eq") or self.fail(
                 f"{{eq}} label {target!r} is not defined in any chapter")
@@ -317,15 +317,16 @@ def check_no_myst_left(md_path: Path, text: str):
             raise ConversionError(f"{md_path}: {what} is left after conversion: {snippet}")
 
 
-def convert(md_path: Path, values: dict | None = None, mark: bool = False) -> nbformat.NotebookNode:
-    """The Colab notebook of a chapter, showing ``values`` (default: the committed ones)."""
+def convert(md_path: Path, values: dict | None = None, shown: list | None = None) -> nbformat.NotebookNode:
+    """The Colab notebook of a chapter, showing ``values`` (default: the committed ones);
+    ``(name, text)`` of each value shown is added to ``shown``."""
     md_path = Path(md_path).resolve()
     nb = jupytext.read(md_path, fmt="md:myst")
     if "kernelspec" not in nb.metadata:
         raise ConversionError(f"{md_path}: no kernelspec in the jupytext header: not a chapter notebook")
     if not any(cell.cell_type == "code" for cell in nb.cells):
         raise ConversionError(f"{md_path}: a chapter notebook without a code cell")
-    conv = Converter(md_path, nb, committed_values(md_path) if values is None else values, mark)
+    conv = Converter(md_path, nb, committed_values(md_path) if values is None else values, shown)
     cells = []
     for conv.cell_index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
@@ -365,22 +366,18 @@ def render(md_path: Path, values: dict | None = None) -> str:
 
 
 def stale_values(md_path: Path, cache_dir: Path) -> list[str]:
-    """Where the committed notebook's prose differs from what the build shows, beyond
-    ``close`` (and beyond anything for ``MEASURED`` glues); ``[]`` when current."""
+    """Where the committed notebook's prose shows other values than the build, beyond ``close``
+    (and beyond anything for ``MEASURED`` glues); ``[]`` when current."""
     rel, built = bookmeta.repo_relative(md_path), built_values(md_path, cache_dir)
     if built is None:
         return [f"{rel} was not executed in the build at {cache_dir}"]
-    prose = [[c.source for c in convert(md_path, v, mark=True).cells if c.cell_type == "markdown"]
-             for v in (committed_values(md_path), built)]
-    problems = []
-    for old, new in zip(*prose):
-        olds, news = list(MARK.finditer(old)), list(MARK.finditer(new))
-        if MARK.sub("", old) != MARK.sub("", new) or len(olds) != len(news):
-            problems.append(f"{rel}: the text differs around: {MARK.sub(lambda m: m['text'], old)[:200]!r}")
-            continue
-        problems += [f"{rel}: {a['key']} shows {a['text']!r}, the build {b['text']!r}"
-                     for a, b in zip(olds, news) if not (MEASURED.search(a["key"]) or close(a["text"], b["text"]))]
-    return problems
+    old, new = [], []
+    convert(md_path, committed_values(md_path), old)
+    convert(md_path, built, new)
+    if [key for key, _ in old] != [key for key, _ in new]:
+        return [f"{rel}: the notebook shows the values of {[k for k, _ in old]}, the build {[k for k, _ in new]}"]
+    return [f"{rel}: {key} shows {a!r}, the build {b!r}" for (key, a), (_, b) in zip(old, new)
+            if not (MEASURED.search(key) or close(a, b))]
 
 
 def main(argv=None) -> int:
