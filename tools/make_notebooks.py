@@ -21,6 +21,7 @@ import json
 import posixpath
 import re
 import sys
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -29,7 +30,6 @@ import nbformat
 
 from . import bookmeta, myst
 
-ROOT = bookmeta.ROOT
 INSTALL_TAG = "colab-install"
 # Glues whose values differ from run to run by nature: timings and the machine's cores.
 # Their names say so (``..._seconds``, ``..._time_ratio``, ``..._us``, ``..._workers``).
@@ -40,6 +40,8 @@ QUOTES = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important"
 ROLE_OR_CODE = re.compile(r"\{(?P<role>[A-Za-z][\w:+-]*)\}(?P<tick>`+)(?P<content>.+?)(?P=tick)"
                           r"|(?P<code>`+).+?(?P=code)", re.S)
 LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\((?P<target>[^()\s]+)(?P<title>\s+\"[^\"]*\")?\)")
+MYST_ONLY = {"myst_role", "myst_target", "math_block_label", "substitution_inline",
+             "substitution_block"}
 # Blocks the converter rewrites; the lines between them are text (roles, links, ...).
 SPECIAL = {"fence", "colon_fence", "myst_target", "myst_line_comment", "math_block_label"}
 
@@ -65,10 +67,10 @@ def values_note() -> str:
 def last_build_cache() -> Path:
     """The jupyter-cache of the last build (tools/execute_chapters.py records it)."""
     try:
-        times = json.loads((ROOT / "_build" / "results" / "execution-times.json").read_text())
+        times = json.loads((bookmeta.ROOT / "_build" / "results" / "execution-times.json").read_text())
         return Path(times["cache"])
     except (OSError, ValueError, KeyError):
-        return ROOT / "_build" / ".jupyter_cache" / "this-build"
+        return bookmeta.ROOT / "_build" / ".jupyter_cache" / "this-build"
 
 
 def built_values(md_path: Path, cache_dir: Path) -> dict | None:
@@ -97,12 +99,12 @@ def committed_values(md_path: Path) -> dict:
 
 def close(committed: str, built: str) -> bool:
     """Equal, or numbers at most one unit apart in the last digit shown."""
-    number = re.compile(r"-?\d[\d,]*(\.\d+)?(e[-+]?\d+)?")
-    a, b = number.fullmatch(committed.rstrip(" %")), number.fullmatch(built.rstrip(" %"))
-    if committed == built or not (a and b):
+    try:
+        a, b = (Decimal(text.rstrip(" %").replace(",", "")) for text in (committed, built))
+    except InvalidOperation:
         return committed == built
-    unit = 10.0 ** (int(a[2][1:] if a[2] else 0) - len(a[1] or ".") + 1)
-    return abs(float(a[0].replace(",", "")) - float(b[0].replace(",", ""))) <= 1.000001 * unit
+    finite = a.is_finite() and b.is_finite()
+    return committed == built or finite and abs(a - b) <= Decimal(1).scaleb(a.as_tuple().exponent)
 
 
 @lru_cache(None)
@@ -114,7 +116,8 @@ def bib_entries() -> dict:
     out = {}
     for key, entry in parse_file(str(bookmeta.BIB)).entries.items():
         persons = entry.persons.get("author") or entry.persons.get("editor") or []
-        names = [" ".join(p.prelast_names + p.last_names) for p in persons] or [entry.fields.get("title", key)]
+        names = [" ".join(p.prelast_names + p.last_names) for p in persons]
+        names = names or [entry.fields.get("title", key)]
         names = [Text.from_latex(name).render_as("text") for name in names]
         who = " and ".join(names) if len(names) <= 2 else f"{names[0]} et al."
         out[key.lower()] = (who, entry.fields.get("year", "n.d."))
@@ -165,7 +168,6 @@ class Converter:
     def __init__(self, md_path: Path, nb, values: dict, shown: list | None = None):
         self.md_path = md_path
         self.values = values         # name -> {mime: data}: what the build glued
-        self.used: dict = {}         # the values the prose shows
         self.shown = [] if shown is None else shown  # (name, text) of each value shown, in order
         self.doc = bookmeta.repo_relative(md_path).with_suffix("").as_posix()
         self.labels = collect_labels(nb)
@@ -182,7 +184,7 @@ class Converter:
         """Link for another page of the book: Colab for a chapter, GitHub otherwise."""
         path = self.repo_path(target.partition("#")[0])
         stem = str(PurePosixPath(path).with_suffix(""))
-        if (ROOT / f"{stem}.md").exists() and bookmeta.is_notebook_md(ROOT / f"{stem}.md"):
+        if (bookmeta.ROOT / f"{stem}.md").exists() and bookmeta.is_notebook_md(bookmeta.ROOT / f"{stem}.md"):
             return bookmeta.colab_link(f"{stem}.ipynb")
         return bookmeta.blob_url(path if PurePosixPath(path).suffix else f"{path}.md")
 
@@ -207,7 +209,7 @@ class Converter:
             key, _, spec = content.split("::")[-1].strip().partition(":")
             if key not in self.values:
                 return f"`{key}`"
-            self.used[key] = data = self.values[key]
+            data = self.values[key]
             shown = (data["text/markdown"] if name == "glue:md"
                      else format_plain_text(data["text/plain"], spec or "s"))
             self.shown.append((key, shown))
@@ -288,7 +290,8 @@ class Converter:
         if d.name in QUOTES:
             title = ": ".join(filter(None, (QUOTES[d.name], self.inline(d.arg))))
             lines = [f"> **{title}**"] + ([">"] if inner else []) if title else []
-            return [""] + lines + [("> " + ln) if ln.strip() else ">" for ln in inner.split("\n") if inner] + [""]
+            quoted = [("> " + ln) if ln.strip() else ">" for ln in inner.split("\n") if inner]
+            return [""] + lines + quoted + [""]
         if d.name == "solution":
             return ["", "<details>", "<summary>Solution</summary>", "", inner, "", "</details>", ""]
         if d.name == "solution-start":          # the gated form: code cells come before its end
@@ -307,14 +310,10 @@ class Converter:
 def check_no_myst_left(md_path: Path, text: str):
     """Fail if MyST-only markup survived the conversion (code is not looked at)."""
     for block in myst.walk(text):
-        children = {c.type for c in block.token.children or []}
-        what = ("a MyST role" if "myst_role" in children else "a substitution" if "substitution_inline"
-                in children else "a MyST directive" if block.directive else
-                {"myst_target": "a MyST target", "math_block_label": "an equation label",
-                 "substitution_block": "a substitution"}.get(block.type))
-        if what:
+        kinds = {block.type} | {c.type for c in block.token.children or []}
+        if left := (kinds & MYST_ONLY) | ({"a directive"} if block.directive else set()):
             snippet = "\n".join(text.split("\n")[block.start:block.end])[:120].replace("\n", "\\n")
-            raise ConversionError(f"{md_path}: {what} is left after conversion: {snippet}")
+            raise ConversionError(f"{md_path}: MyST markup ({', '.join(sorted(left))}) is left: {snippet}")
 
 
 def convert(md_path: Path, values: dict | None = None, shown: list | None = None) -> nbformat.NotebookNode:
@@ -339,12 +338,14 @@ def convert(md_path: Path, values: dict | None = None, shown: list | None = None
         else:
             cells.append(nbformat.v4.new_raw_cell(cell.source))
     first_code = next(i for i, c in enumerate(cells) if c.cell_type == "code")
-    cells.insert(first_code, nbformat.v4.new_code_cell(install_cell_source(), metadata={"tags": [INSTALL_TAG]}))
-    if conv.used:                   # before the install cell: the numbers are the build's
+    install = nbformat.v4.new_code_cell(install_cell_source(), metadata={"tags": [INSTALL_TAG]})
+    cells.insert(first_code, install)
+    if conv.shown:                  # before the install cell: the numbers are the build's
         cells.insert(first_code, nbformat.v4.new_markdown_cell(values_note()))
     rel = bookmeta.repo_relative(md_path).as_posix()
     for index, cell in enumerate(cells):        # stable ids: regenerating changes nothing
-        cell["id"] = f"c{index:03d}-{hashlib.sha1(f'{rel}:{index}:{cell.cell_type}'.encode()).hexdigest()[:8]}"
+        digest = hashlib.sha1(f"{rel}:{index}:{cell.cell_type}".encode()).hexdigest()[:8]
+        cell["id"] = f"c{index:03d}-{digest}"
     out = nbformat.v4.new_notebook(cells=cells)
     out.metadata = {
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
@@ -354,7 +355,7 @@ def convert(md_path: Path, values: dict | None = None, shown: list | None = None
             "generated_from": rel,
             "generated_by": "tools/make_notebooks.py (edit the .md, then run this tool)",
             "version": bookmeta.version(),
-            "glued": dict(sorted(conv.used.items())),
+            "glued": {key: conv.values[key] for key in sorted({key for key, _ in conv.shown})},
         },
     }
     nbformat.validate(out)
@@ -375,7 +376,7 @@ def stale_values(md_path: Path, cache_dir: Path) -> list[str]:
     convert(md_path, committed_values(md_path), old)
     convert(md_path, built, new)
     if [key for key, _ in old] != [key for key, _ in new]:
-        return [f"{rel}: the notebook shows the values of {[k for k, _ in old]}, the build {[k for k, _ in new]}"]
+        return [f"{rel}: the notebook shows {[k for k, _ in old]}, the build {[k for k, _ in new]}"]
     return [f"{rel}: {key} shows {a!r}, the build {b!r}" for (key, a), (_, b) in zip(old, new)
             if not (MEASURED.search(key) or close(a, b))]
 
@@ -388,7 +389,8 @@ def main(argv=None) -> int:
                         help="write nothing; exit 1 if a notebook is missing or stale")
     parser.add_argument("--check-values", action="store_true",
                         help="write nothing; exit 1 if the values shown differ from the build's")
-    parser.add_argument("--values-from", type=Path, help="the build's jupyter-cache (default: the last build's)")
+    parser.add_argument("--values-from", type=Path,
+                        help="the build's jupyter-cache (default: the last build's)")
     args = parser.parse_args(argv)
     cache = args.values_from or last_build_cache()
     chapters = [p.resolve() for p in args.chapters] or bookmeta.chapter_sources()
@@ -415,7 +417,8 @@ def main(argv=None) -> int:
             continue
         stale.append(str(bookmeta.repo_relative(target)))
         if args.check:
-            diff = difflib.unified_diff(old.splitlines(), text.splitlines(), stale[-1], "generated", lineterm="")
+            diff = difflib.unified_diff(old.splitlines(), text.splitlines(), stale[-1], "generated",
+                                        lineterm="", n=1)
             print("\n".join(list(diff)[:40]), file=sys.stderr)
         else:
             target.write_text(text, encoding="utf-8")

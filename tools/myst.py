@@ -69,7 +69,8 @@ def directive_of(token: Token) -> Directive | None:
     if not m:
         return None
     r = parse_directive_text(AnyDirective, m.group("arg"), token.content, validate_options=False)
-    return Directive(m.group("name"), " ".join(r.arguments), r.options, r.body, token.map[0] + 1 + r.body_offset)
+    body_start = token.map[0] + 1 + r.body_offset
+    return Directive(m.group("name"), " ".join(r.arguments), r.options, r.body, body_start)
 
 
 def walk(text: str, offset: int = 0, parents: tuple = (), nested: bool = True) -> list[Block]:
