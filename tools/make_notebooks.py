@@ -296,7 +296,7 @@ class Converter:
             return ["", "<details>", "<summary>Solution</summary>", "", inner, "", "</details>", ""]
         if d.name == "solution-start":          # the gated form: code cells come before its end
             return ["", "**Solution**", ""]
-        if d.name in ("exercise-end", "solution-end"):
+        if d.name == "solution-end":
             return []
         if d.name in ("figure", "image") and d.options.get("alt"):
             image = f"![{d.options['alt']}]({bookmeta.raw_url(self.repo_path(d.arg))})"
