@@ -375,8 +375,9 @@ def stale_values(md_path: Path, cache_dir: Path) -> list[str]:
     old, new = [], []
     convert(md_path, committed_values(md_path), old)
     convert(md_path, built, new)
-    if [key for key, _ in old] != [key for key, _ in new]:
-        return [f"{rel}: the notebook shows {[k for k, _ in old]}, the build {[k for k, _ in new]}"]
+    keys = [[key for key, _ in shown] for shown in (old, new)]
+    if keys[0] != keys[1]:
+        return [f"{rel}: only one of the notebook and the build has {sorted(set(keys[0]) ^ set(keys[1]))}"]
     return [f"{rel}: {key} shows {a!r}, the build {b!r}" for (key, a), (_, b) in zip(old, new)
             if not (MEASURED.search(key) or close(a, b))]
 
