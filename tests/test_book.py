@@ -538,6 +538,8 @@ def test_converter_rejects_unknown_markup(tmp_path):
         convert_text(tmp_path, "```{list-table}\n* - a\n```\n\n```{code-cell} ipython3\n1\n```\n")
     with pytest.raises(make_notebooks.ConversionError, match="alt"):
         convert_text(tmp_path, "```{figure} a.png\nCaption\n```\n\n```{code-cell} ipython3\n1\n```\n")
+    with pytest.raises(make_notebooks.ConversionError, match="substitution"):
+        convert_text(tmp_path, "Version {{ version }}.\n\n```{code-cell} ipython3\n1\n```\n")
 
 
 def test_template_converts_cleanly():

@@ -1,9 +1,6 @@
-"""The one reader of the book's MyST Markdown: myst-parser's markdown-it parser and directive parser.
-
-Both ``tools.make_notebooks`` and ``tools.prose_numbers`` read pages through :func:`walk`:
-every token with its page lines, and the body of each MyST directive (not code or math,
-:data:`VERBATIM`) parsed in turn, its tokens knowing the directives around them.
-"""
+"""The one reader of the book's MyST Markdown (tools.make_notebooks, prose_numbers, check_pdf):
+myst-parser's markdown-it parser and directive parser; :func:`walk` gives every token with its
+page lines, and parses the body of each MyST directive that is Markdown (not :data:`VERBATIM`)."""
 
 from __future__ import annotations
 
@@ -29,7 +26,6 @@ DIRECTIVE_INFO = re.compile(r"\{(?P<name>[\w:-]+)\}\s*(?P<arg>.*)", re.S)
 
 class AnyDirective(_Directive):
     """What myst-parser needs to split any directive into argument, options (YAML) and body."""
-
     option_spec = {"": str}
     optional_arguments = 1
     final_argument_whitespace = True
@@ -38,11 +34,10 @@ class AnyDirective(_Directive):
 
 @lru_cache(None)
 def parser():
-    """myst-parser's parser with the book's extensions (``parse:`` of _config.yml; as in the
-    build, without ``dmath_double_inline``, which Jupyter Book does not pass on)."""
-    extensions = set(bookmeta.config().get("parse", {}).get("myst_enable_extensions", ()))
-    config = MdParserConfig(enable_extensions=extensions | {"colon_fence", "dollarmath", "amsmath"})
-    return create_md_parser(config, RendererHTML)
+    """myst-parser's parser with the extensions of _config.yml (as in the build, without
+    ``dmath_double_inline``, which Jupyter Book does not pass on)."""
+    extensions = set(bookmeta.config()["parse"]["myst_enable_extensions"])
+    return create_md_parser(MdParserConfig(enable_extensions=extensions), RendererHTML)
 
 
 @dataclass
@@ -57,7 +52,6 @@ class Directive:
 @dataclass
 class Block:
     """One markdown-it token with 0-based page lines and the directives around it."""
-
     token: Token
     start: int               # inline tokens: their block's lines
     end: int
@@ -75,7 +69,8 @@ def directive_of(token: Token) -> Directive | None:
     if not m:
         return None
     r = parse_directive_text(AnyDirective, m.group("arg"), token.content, validate_options=False)
-    return Directive(m.group("name"), " ".join(r.arguments), r.options, r.body, token.map[0] + 1 + r.body_offset)
+    body_start = token.map[0] + 1 + r.body_offset
+    return Directive(m.group("name"), " ".join(r.arguments), r.options, r.body, body_start)
 
 
 def walk(text: str, offset: int = 0, parents: tuple = (), nested: bool = True) -> list[Block]:
