@@ -1,93 +1,52 @@
 """Check the PDF of the book (``bash tools/build_book.sh --pdf``) against the built site.
 
-    python -m tools.check_pdf [PDF] [--min-pages N] [--html DIR] [--toc FILE]
+    python -m tools.check_pdf [PDF]     # default: _build/html/<latex targetname>.pdf
 
-PDF defaults to ``_build/html/<latex targetname>.pdf``; needs poppler-utils. Fails
-(exit 1, a line per problem) unless the PDF has ``--min-pages`` pages, every toc page's
-title and every cited chapter's ``@incollection`` entry, no ``??`` or ``[?]``, and
-numbers as the site (``--html``) does: chapter headings ("CHAPTER ONE") and running
-heads, unnumbered pages, sections, captions, and references to equations, exercises
-and figures (each found in the PDF by the words around it on the site).
+Needs poppler-utils (pdftotext). Fails (exit 1, a line per problem) unless the PDF has
+``MIN_PAGES`` pages, every page title of the site (``_build/html``), every cited chapter's
+``@incollection`` entry, no ``??`` or ``[?]``, and numbers as the site does (``PATTERNS``).
 """
-
-from __future__ import annotations
 
 import argparse
 import re
 import subprocess
 import sys
 import unicodedata
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4 import BeautifulSoup
 
-from tools import bookmeta, myst
+from tools import bookmeta
 
-# The whole book is about 200 pages; a PDF with fewer than this lost chapters or outputs.
-MIN_PAGES = 100
+MIN_PAGES = 100   # the book has about 400 pages: with fewer, it lost chapters or outputs
 # Pages without a "Cite this chapter" section (mlpbook.py: the root and mlpbook_cite_exclude).
 NOT_CITED = set(bookmeta.config()["sphinx"]["config"]["mlpbook_cite_exclude"])
-
-
-def default_pdf() -> Path:
-    target = bookmeta.config()["latex"]["latex_documents"]["targetname"]
-    return bookmeta.ROOT / "_build" / "html" / Path(target).with_suffix(".pdf").name
-
-
-def markup_free(title: str) -> str:
-    """A MyST title as the PDF prints it: no backticks, emphasis or ``$`` of math."""
-    return re.sub(r"[`*$]", "", title)
-
-
-def pdf_pages(pdf: Path) -> int:
-    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
-    m = re.search(r"^Pages:\s+(\d+)", info, re.M)
-    if not m:
-        raise RuntimeError(f"pdfinfo gave no page count for {pdf}")
-    return int(m.group(1))
-
-
-def pdf_text(pdf: Path) -> str:
-    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
-                          capture_output=True, text=True).stdout
-
-
-# ------------------------------------------------------------------ numbering
-# The site (built HTML) against the PDF (pdftotext). Both texts are compared as
-# "compressed" tokens: words, numbers ("1.2") and parentheses, lower case, one space
-# apart, so that hyphenation, punctuation and small caps do not count. The PDF's text
-# keeps its line breaks between tokens: a section heading is a line of its own, and
-# the patterns allow a space or a line break between two words.
-SEP = "[ \n]"
-NUMBER = r"(?<![^ \n])(\d+(?:\.\d+)*)(?![^ \n])"
+HTML = bookmeta.ROOT / "_build" / "html"
+# The site (HTML) and the PDF (pdftotext) are compared as "compressed" tokens: words,
+# numbers ("1.2") and parentheses, lower case, one space apart (or a line break, in the
+# PDF), so that hyphenation, punctuation and small caps do not count.
 TOKEN = re.compile(r"\d+(?:\.\d+)*|[^\W\d_]+|[()]")
-# what a numbered reference looks like on the site: "(3)", "Exercise 1.2", "Fig. 1.1"
-REFERENCE = re.compile(r"^(\(|Exercise |Fig\. |Table )(\d+(?:\.\d+)*)(\)?)$")
-PREFIX = {"equation": "(", "exercise": "Exercise ", "figure": "Fig. ", "table": "Table "}
-REFERENCE_KIND = {prefix: kind for kind, prefix in PREFIX.items()}
-CAPTION = re.compile(r"^(Exercise|Fig\.|Table)\s+(\d+(?:\.\d+)*)\s*$")
-CAPTION_KIND = {prefix.strip(): kind for kind, prefix in PREFIX.items()}
-CONTEXT = 24          # characters of (compressed) words kept on each side of a reference
-                      # (twice that of a caption)
-MIN_CONTEXT = 16      # a reference with fewer plain words around it is not looked up
-MATH = "\x00"         # stands for an equation in a paragraph: no words to match there
-_UNITS = ("one two three four five six seven eight nine ten eleven twelve thirteen "
-          "fourteen fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = "ten twenty thirty forty fifty sixty seventy eighty ninety".split()
-
-
-def number_words(n: int) -> str:
-    """How the chapter heading spells ``n`` (fncychap, Bjarne), compressed: 21 -> twenty one."""
-    if not 1 <= n <= 99:
-        raise ValueError(f"no chapter heading word for {n}")
-    if n < 20:
-        return _UNITS[n - 1]
-    return _TENS[n // 10 - 1] + (" " + _UNITS[n % 10 - 1] if n % 10 else "")
-
-
-HEADING_WORDS = {number_words(n): n for n in range(1, 100)}
+SEP, NUM = "[ \n]", r"(?<![^ \n])(\d+(?:\.\d+)*)(?![^ \n])"
+UNITS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+         "fifteen sixteen seventeen eighteen nineteen").split()
+# How a chapter heading spells its number (fncychap's Bjarne): "CHAPTER TWENTY ONE".
+SPELLED = {w: str(n) for n, w in enumerate(UNITS + [
+    f"{t} {u}".strip() for t in "twenty thirty forty fifty sixty seventy eighty ninety".split()
+    for u in ["", *UNITS[:9]]], 1)}
+SPELLED_NUM = "(" + "|".join(SEP.join(w.split()) for w in sorted(SPELLED, key=len, reverse=True)) + ")"
+# One pattern for each kind of number the PDF must print as the site does: its parts,
+# joined by a space or a line break, each a regular expression or the name of the words
+# the site has there. Where two numbers of a page have the same words, neither is looked up.
+PATTERNS = {
+    "chapters": ["chapter", SPELLED_NUM, "title"],    # the heading: "CHAPTER ONE / NOTATION"
+    "running heads": ["chapter", NUM, "title"],
+    "sections": [r"(?:^|\n)" + NUM, "line"],         # a line of its own (a caption is none)
+    "captions": ["prefix", NUM, "text"],
+    "references": ["before", "prefix", NUM, "suffix", "after"],
+}
+KINDS = {"(": "equation", "Exercise": "exercise", "Fig.": "figure", "Table": "table"}
+CONTEXT, MIN_CONTEXT = 24, 16   # characters of words kept around a reference; fewer: not looked up
+MATH = "\x00"                   # an equation in a paragraph: no words to match there
 
 
 def compress(text: str, lines: bool = False) -> str:
@@ -95,285 +54,137 @@ def compress(text: str, lines: bool = False) -> str:
     tokens on different lines are separated by a line break instead of a space."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("\u00ad", "")
     # a word broken at the line end continues on the next line (a blank line ends a paragraph)
-    text = re.sub(r"(?<=\w)-[^\S\n]*\n[^\S\n]*(?=\w)", "", text)
-    text = re.sub(r"(?<=\w)-(?=\w)", "", text)                  # compound-word hyphens
-    out, end = [], None
-    for m in TOKEN.finditer(text):
-        if end is not None:
-            out.append("\n" if lines and "\n" in text[end:m.start()] else " ")
-        out.append(m.group())
-        end = m.end()
-    return "".join(out)
+    text = re.sub(r"(?<=\w)-[^\S\n]*\n[^\S\n]*(?=\w)|(?<=\w)-(?=\w)", "", text)
+    tokens = list(TOKEN.finditer(text))
+    return "".join(("\n" if lines and "\n" in text[a.end():b.start()] else " ") * (i > 0) + b.group()
+                   for i, (a, b) in enumerate(zip(tokens[:1] + tokens, tokens)))
 
 
-def words(compressed: str) -> str:
-    """A regular expression for compressed words, on one line or across lines."""
-    return SEP.join(re.escape(w) for w in compressed.split())
+def pattern(kind: str, **around: str) -> re.Pattern:
+    """``PATTERNS[kind]`` with the compressed words ``around`` the number."""
+    fields = {k: SEP.join(map(re.escape, v.split())) for k, v in around.items()}
+    fields["line"] = fields.get("title", "") + r"(?=\n|$)"
+    return re.compile(SEP.join(p for p in (fields.get(p, p) for p in PATTERNS[kind]) if p))
 
 
-HEADING_WORD = "(" + "|".join(words(w) for w in sorted(HEADING_WORDS, key=len, reverse=True)) + ")"
+def words_near(siblings, end: bool = False, n: int = CONTEXT) -> str:
+    """The compressed whole words of ``siblings`` in their first (``end``: last) ``n``
+    characters, up to an equation."""
+    text = "".join(s.get_text() for s in siblings)
+    text = compress(text.rsplit(MATH, 1)[-1] if end else text.split(MATH, 1)[0])
+    if len(text) <= n:
+        return text
+    return text[-n:].split(" ", 1)[-1] if end else text[:n].rsplit(" ", 1)[0]
 
 
-@dataclass
-class SitePage:
-    """What a page of the built site numbers (``site_page``)."""
-
-    doc: str
-    title: str
-    number: str | None                       # "3", or None: an unnumbered page
-    sections: list[tuple[str, str]] = field(default_factory=list)   # ("3.1", title)
-    captions: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, "3.1", text)
-    references: list[tuple[str, str, str, str]] = field(default_factory=list)
-    # (kind, number, words before, words after), the words compressed
-
-
-def _heading(tag: Tag) -> tuple[str | None, str, bool]:
-    """A heading's number (without the final dot), title, and whether it holds math."""
-    number = tag.find("span", class_="section-number")
-    num = number.get_text().strip().rstrip(".") if number else None
-    has_math = tag.find(class_="math") is not None
-    parts = []
-    for child in tag.children:
-        if child is number or (isinstance(child, Tag) and "headerlink" in child.get("class", [])):
-            continue
-        parts.append(child.get_text() if isinstance(child, Tag) else str(child))
-    return num, " ".join("".join(parts).split()), has_math
-
-
-def _context(paragraph: Tag, link: Tag) -> tuple[str, str]:
-    """The compressed whole words around ``link`` in its paragraph, up to an equation."""
-    start, end = NavigableString("\x01"), NavigableString("\x02")
-    link.insert_before(start), link.insert_after(end)
-    text = paragraph.get_text()
-    start.extract(), end.extract()
-    before, after = text.split("\x01")[0], text.split("\x02")[1]
-    before, after = compress(before.rsplit(MATH, 1)[-1]), compress(after.split(MATH, 1)[0])
-    before = before[-CONTEXT:].split(" ", 1)[-1] if len(before) > CONTEXT else before
-    after = after[:CONTEXT].rsplit(" ", 1)[0] if len(after) > CONTEXT else after
-    return before, after
-
-
-def site_page(html: Path, doc: str) -> SitePage:
-    """Read the numbers of one built page of the site."""
+def site_page(html: Path) -> tuple:
+    """A built page's chapter number (None: unnumbered), its title, and the numbers it
+    shows: (kind, what, number, the pattern of ``PATTERNS`` that finds it in the PDF)."""
     soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
-    main = soup.find("article") or soup
-    h1 = main.find("h1")
-    if h1 is None:
-        raise ValueError(f"{html}: no <h1>")
-    number, title, _ = _heading(h1)
-    page = SitePage(doc, title, number)
-    for h in main.find_all(["h2", "h3", "h4"]):
-        num, text, has_math = _heading(h)
-        if num and not has_math:
-            page.sections.append((num, text))
-    for math in main.select(".math"):       # from here on, an equation has no words to match
-        math.replace_with(MATH)
-    for span in main.find_all("span", class_="caption-number"):
-        m = CAPTION.match(span.get_text())
-        if not m:
-            continue
-        kind = CAPTION_KIND[m.group(1)]
-        caption = "".join(s.get_text() if isinstance(s, Tag) else str(s) for s in span.next_siblings)
-        text = compress(caption.split(MATH, 1)[0])
-        text = text[:2 * CONTEXT].rsplit(" ", 1)[0] if len(text) > 2 * CONTEXT else text
-        page.captions.append((kind, m.group(2), text))
-    for link in main.find_all("a", class_="internal"):
-        m = REFERENCE.match(link.get_text().strip())
-        paragraph = link.find_parent("p")
-        if not m or paragraph is None or "admonition-title" in paragraph.get("class", []):
-            continue
-        before, after = _context(paragraph, link)
-        page.references.append((REFERENCE_KIND[m.group(1)], m.group(2), before, after))
-    return page
+    main = soup.find("article") or soup   # the book's theme or Sphinx's default
+    for tag in main.select("a.headerlink"):
+        tag.decompose()
+    for tag in main.select(".math"):
+        tag.replace_with(MATH)
+    page, numbers = None, []
+    for h in main.find_all(["h1", "h2", "h3", "h4"]):
+        num = h.find("span", class_="section-number")
+        num = num.extract().get_text().strip().rstrip(".") if num else None
+        title = " ".join(h.get_text().split())
+        if h.name == "h1":
+            page = page or (num, title)   # the first: the page's, then the theme's
+        elif num and MATH not in title:
+            numbers.append(("sections", f"section {title!r}", num, pattern("sections", title=compress(title))))
+    for span in main.select("span.caption-number"):
+        prefix, _, num = span.get_text().strip().rpartition(" ")
+        text = words_near(span.next_siblings, n=2 * CONTEXT)
+        if prefix in KINDS and len(text) >= MIN_CONTEXT // 2:
+            numbers.append(("captions", f"the {KINDS[prefix]} captioned {text!r}", num,
+                            pattern("captions", prefix=compress(prefix), text=text)))
+    for link in main.select("p:not(.admonition-title) > a.internal"):
+        m = re.fullmatch(r"(\(|Exercise |Fig\. |Table )(\d+(?:\.\d+)*)\)?", link.get_text().strip())
+        before, after = words_near(reversed(list(link.previous_siblings)), end=True), words_near(link.next_siblings)
+        if m and len(before) + len(after) >= MIN_CONTEXT:
+            kind = KINDS[m[1].strip()]
+            numbers.append((kind, f"a reference to {kind} {m[2]} (...{before}|{after}...)", m[2], pattern(
+                "references", before=before, prefix=compress(m[1]), suffix=")" * (kind == "equation"), after=after)))
+    return *page, numbers
 
 
-def _pattern(before: str, prefix: str, suffix: str, after: str) -> re.Pattern:
-    """``before prefix NUMBER suffix after``, compressed words one space apart."""
-    left = " ".join(w for w in (before, compress(prefix)) if w)
-    right = " ".join(w for w in (compress(suffix), after) if w)
-    return re.compile((words(left) + SEP if left else "") + NUMBER
-                      + (SEP + words(right) if right else ""))
-
-
-def _ambiguous(keys: list, numbers: list[str]) -> set:
-    """The keys (the words around a number) that go with more than one number."""
-    seen: dict = {}
-    for key, number in zip(keys, numbers):
-        seen.setdefault(key, set()).add(number)
-    return {key for key, values in seen.items() if len(values) > 1}
-
-
-def numbering_problems(text: str, pages: list[SitePage]) -> tuple[list[str], dict]:
-    """Where the PDF's numbers differ from the site's; and how many were compared.
-
-    ``text`` is the PDF's text (pdftotext), ``pages`` the site's pages in book order.
-    """
+def numbering_problems(text: str, pages: dict[str, tuple]) -> tuple[list[str], dict]:
+    """Where the PDF's numbers differ from the site's (``pages``: doc -> ``site_page``, in
+    book order); and how many numbers of each kind were compared."""
     flat = compress(text, lines=True)
-    found: list[str] = []
-    counts = dict.fromkeys(("chapters", "sections", "captions", "equation", "exercise",
-                            "figure", "table"), 0)
-    titles = sorted({compress(markup_free(p.title)) for p in pages}, key=len, reverse=True)
-
-    def longer_title_at(pos: int, title: str) -> bool:
-        return any(len(t) > len(title) and re.compile(words(t)).match(flat, pos) for t in titles)
-
-    # chapter headings ("CHAPTER ONE / NOTATION AND ...") and running heads ("Chapter 1.")
-    starts: dict[str, int] = {}
-    for page in pages:
-        title = compress(markup_free(page.title))
-        heads = [(HEADING_WORDS[" ".join(m.group(1).split())], m.start(), m.end(1) + 1)
-                 for m in re.finditer(f"chapter{SEP}{HEADING_WORD}{SEP}{words(title)}", flat)
-                 if not longer_title_at(m.end(1) + 1, title)]
-        running = [(int(m.group(1)), m.end(1) + 1)
-                   for m in re.finditer(rf"chapter{SEP}(\d+){SEP}{words(title)}", flat)
-                   if not longer_title_at(m.end(1) + 1, title)]
-        if page.number is None:
-            for n, _, _ in heads:
-                found.append(f"{page.doc}: unnumbered on the site, but chapter {n} in the PDF")
-            for n in sorted({n for n, _ in running}):
-                found.append(f"{page.doc}: unnumbered on the site, but running heads "
-                             f"'Chapter {n}.' in the PDF")
+    found, counts = [], dict.fromkeys(["chapters", "sections", "captions", *KINDS.values()], 0)
+    heads: dict = {}   # (kind, position) -> (title length, doc, number): the longest title there
+    for doc, (chapter, title, _) in pages.items():
+        for kind in ("chapters", "running heads"):
+            for m in pattern(kind, title=compress(title)).finditer(flat):
+                number = SPELLED.get(" ".join(m[1].split()), m[1])
+                heads[kind, m.start()] = max(heads.get((kind, m.start()), (0,)), (len(title), doc, number))
+    first = {doc: at for (kind, at), (_, doc, _) in sorted(heads.items(), reverse=True) if kind == "chapters"}
+    starts = sorted(at for doc, at in first.items() if pages[doc][0])
+    for doc, (chapter, title, numbers) in pages.items():
+        for kind, n in sorted({(k, n) for (k, _), (_, d, n) in heads.items() if d == doc and n != chapter}):
+            found.append(f"{doc}: the {kind[:-1]} over {title!r} is {n} in the PDF, "
+                         f"{chapter or 'unnumbered'} on the site")
+        # a chapter's numbers are looked for from its heading to the next one; an unnumbered
+        # page's before the first chapter heading (front matter) or after the last (back matter)
+        if chapter is None:
+            spans = [(0, starts[0]), (starts[-1], len(flat))] if starts else [(0, len(flat))]
+        elif doc not in first:
+            found.append(f"{doc}: no chapter heading over {title!r} in the PDF (site: chapter {chapter})")
             continue
-        counts["chapters"] += 1
-        want = int(page.number)
-        if not heads:
-            found.append(f"{page.doc}: no chapter heading 'CHAPTER {number_words(want).upper()}' "
-                         f"over {page.title!r} in the PDF (site: chapter {want})")
-        for n, start, _ in heads:
-            if n != want:
-                found.append(f"{page.doc}: chapter {n} in the PDF, {want} on the site")
-        for n in sorted({n for n, _ in running if n != want}):
-            found.append(f"{page.doc}: running heads 'Chapter {n}.' in the PDF, chapter {want} on the site")
-        if heads:
-            starts[page.doc] = heads[0][1]
-
-    # Where a page's numbers are looked for: a numbered chapter's pages run from its
-    # heading to the next one (the last to the end); an unnumbered page's are before the
-    # first numbered chapter (front matter) or after the last one's heading (back matter).
-    order = sorted(starts.values())
-    spans = {doc: [(s, next((o for o in order if o > s), len(flat)))] for doc, s in starts.items()}
-    unnumbered = [(0, order[0]), (order[-1], len(flat))] if order else [(0, len(flat))]
-
-    def check(page: SitePage, what: str, pattern: re.Pattern, want: str, count: str) -> None:
-        numbers = [m.group(1) for lo, hi in spans.get(page.doc, unnumbered)
-                   for m in pattern.finditer(flat, lo, hi)]
-        if not numbers:
-            return
-        counts[count] += 1
-        for n in sorted(set(numbers) - {want}):
-            found.append(f"{page.doc}: {what} is {n} in the PDF, {want} on the site")
-
-    for page in pages:
-        if page.number is not None and page.doc not in spans:
-            continue   # its heading is missing: reported above
-        if page.number is not None:
-            repeated = {t for t in (t for _, t in page.sections)
-                        if sum(t == u for _, u in page.sections) > 1}
-            for num, title in page.sections:
-                if title in repeated:
-                    continue   # "The check" in two sections: which is which?
-                # a heading: a line of its own (a caption "Fig. 3.2: <title>" is none)
-                pattern = re.compile(r"(?:^|\n)" + NUMBER + SEP
-                                     + words(compress(markup_free(title))) + r"(?=\n|$)")
-                before = counts["sections"]
-                check(page, f"section {title!r}", pattern, num, "sections")
-                if counts["sections"] == before:
-                    found.append(f"{page.doc}: section {num} {title!r} not found in the PDF")
-        # the same words before two different numbers on a page: which is which?
-        ambiguous = _ambiguous([(c[0], c[2]) for c in page.captions], [c[1] for c in page.captions])
-        for kind, num, text in page.captions:
-            if len(text) >= MIN_CONTEXT // 2 and (kind, text) not in ambiguous:
-                check(page, f"the {kind} captioned {text!r}",
-                      _pattern("", PREFIX[kind], "", text), num, "captions")
-        ambiguous = _ambiguous([(r[0], r[2], r[3]) for r in page.references],
-                               [r[1] for r in page.references])
-        for kind, num, before, after in page.references:
-            if len(before) + len(after) < MIN_CONTEXT or (kind, before, after) in ambiguous:
+        else:
+            counts["chapters"] += 1
+            spans = [(first[doc], next((s for s in starts if s > first[doc]), len(flat)))]
+        wants: dict = {}
+        for _, _, want, regex in numbers:
+            wants.setdefault(regex.pattern, set()).add(want)
+        for kind, what, want, regex in numbers:
+            got = {m[1] for lo, hi in spans for m in regex.finditer(flat, lo, hi)}
+            if len(wants[regex.pattern]) > 1 or not got:   # the same words, two numbers: which?
+                found += [f"{doc}: {what} ({want}) is not in the PDF"] * (kind == "sections" and not got)
                 continue
-            check(page, f"a reference to {kind} {num} (...{before}|{after}...)",
-                  _pattern(before, PREFIX[kind], ")" if kind == "equation" else "", after),
-                  num, kind)
+            counts[kind] += 1
+            found += [f"{doc}: {what} is {n} in the PDF, {want} on the site" for n in sorted(got - {want})]
     return found, counts
 
 
-def site_pages(html_dir: Path, docs: list[str]) -> list[SitePage]:
-    pages = []
-    for doc in docs:
-        path = html_dir / f"{doc}.html"
-        if not path.is_file():
-            raise FileNotFoundError(f"{path}: the site is not built (tools/build_book.sh)")
-        pages.append(site_page(path, doc))
-    return pages
-
-
-def page_source(doc: str) -> str:
-    """The Markdown of a toc page: its MyST file, or the Markdown cells of a notebook (the labs)."""
-    md = bookmeta.ROOT / f"{doc}.md"
-    if md.exists():
-        return md.read_text(encoding="utf-8")
-    notebook = nbformat.read(bookmeta.ROOT / f"{doc}.ipynb", as_version=4)
-    return "\n\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
-
-
-def problems(pdf: Path, min_pages: int = MIN_PAGES, toc: Path = bookmeta.TOC,
-             html_dir: Path | None = None) -> tuple[list[str], dict]:
+def problems(pdf: Path, html: Path = HTML) -> tuple[list[str], dict]:
     """What is wrong with the PDF; and how many numbers were compared with the site's."""
-    found = []
-    pages = pdf_pages(pdf)
-    if pages < min_pages:
-        found.append(f"{pages} pages, fewer than the minimum {min_pages}")
-    text = pdf_text(pdf)
-    flat = compress(text)
-    docs = bookmeta.toc_files(toc)
-    for doc in docs:
-        title = markup_free(myst.title(page_source(doc)) or doc)
-        if compress(title) not in flat:
-            found.append(f"the title of {doc}, {title!r}, is not in the PDF")
-    cited = [d for d in docs[1:] if d not in NOT_CITED]
-    n_entries = text.count("@incollection{")
-    if n_entries < len(cited):
-        found.append(f"{n_entries} chapter BibTeX entries (@incollection) for {len(cited)} chapters")
-    for token, meaning in (("??", "an unresolved cross-reference"), ("[?]", "an unresolved citation")):
-        for m in re.finditer(re.escape(token), text):
-            context = " ".join(text[max(0, m.start() - 60):m.end() + 60].split())
-            found.append(f"{token!r} ({meaning}) in: ...{context}...")
-    # the root (preface) is no chapter of the site's numbering
-    site = site_pages(html_dir or bookmeta.ROOT / "_build" / "html", docs[1:])
-    numbering, counts = numbering_problems(text, site)
-    found += numbering
-    if not counts["chapters"]:
-        found.append("no numbered chapter on the site: nothing to compare the PDF's numbers with")
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    n_pages, flat, docs = text.count("\f"), compress(text), bookmeta.toc_files()   # \f ends a page
+    pages = {doc: site_page(html / f"{doc}.html") for doc in docs}
+    n_cited, n_entries = len(set(docs[1:]) - NOT_CITED), text.count("@incollection{")
+    found = [f"{n_pages} pages, fewer than {MIN_PAGES}"] * (n_pages < MIN_PAGES)
+    found += [f"{n_entries} chapter BibTeX entries (@incollection) for {n_cited} chapters"] * (n_entries < n_cited)
+    found += [f"the title of {doc}, {title!r}, is not in the PDF"
+              for doc, (_, title, _) in pages.items() if compress(title) not in flat]
+    found += [f"{m[0]!r} (unresolved) in: ...{' '.join(text[m.start() - 60:m.end() + 60].split())}..."
+              for m in re.finditer(r"\?\?|\[\?\]", text)]
+    del pages[docs[0]]   # the root (preface) is no chapter of the site's numbering
+    numbering, counts = numbering_problems(text, pages)
+    found += numbering + ["no numbered chapter on the site to compare the PDF with"] * (not counts["chapters"])
     for kind in ("equation", "exercise"):
-        wanted = sum(1 for p in site for r in p.references if r[0] == kind)
-        if wanted and not counts[kind]:
-            found.append(f"none of the site's {wanted} references to {kind}s found in the PDF")
-    return found, counts
+        wanted = sum(k == kind for _, _, numbers in pages.values() for k, *_ in numbers)
+        found += [f"none of the site's {wanted} references to {kind}s is in the PDF"] * (wanted and not counts[kind])
+    return found, {"pages": n_pages, **counts}
 
 
 def main(argv=None) -> int:
+    target = Path(bookmeta.config()["latex"]["latex_documents"]["targetname"]).with_suffix(".pdf").name
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pdf", nargs="?", type=Path, default=None)
-    parser.add_argument("--min-pages", type=int, default=MIN_PAGES)
-    parser.add_argument("--toc", type=Path, default=bookmeta.TOC,
-                        help="the toc of the build (default: _toc.yml)")
-    parser.add_argument("--html", type=Path, default=None,
-                        help="the built site (default: _build/html)")
-    args = parser.parse_args(argv)
-    pdf = args.pdf or default_pdf()
+    pdf = parser.add_argument("pdf", nargs="?", type=Path, default=HTML / target) and parser.parse_args(argv).pdf
     if not pdf.is_file():
         print(f"no PDF at {pdf}: build it with `bash tools/build_book.sh --pdf`", file=sys.stderr)
         return 1
-    found, counts = problems(pdf, args.min_pages, args.toc, args.html)
-    for line in found:
-        print(f"{pdf.name}: {line}", file=sys.stderr)
-    if found:
-        return 1
-    print(f"{pdf}: {pdf_pages(pdf)} pages, every chapter title and chapter citation present, "
-          "no unresolved reference; numbered as the site: "
-          f"{counts['chapters']} chapters, {counts['sections']} sections, "
-          f"{counts['captions']} captions, references to {counts['equation']} equations, "
-          f"{counts['exercise']} exercises, {counts['figure']} figures, {counts['table']} tables")
-    return 0
+    found, counts = problems(pdf)
+    print("\n".join(f"{pdf.name}: {line}" for line in found) or f"{pdf}: page titles, chapter citations, no "
+          f"unresolved reference; numbered as the site: {', '.join(f'{n} {k}' for k, n in counts.items())}",
+          file=sys.stderr if found else sys.stdout)
+    return int(bool(found))
 
 
 if __name__ == "__main__":
