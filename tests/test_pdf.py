@@ -40,15 +40,17 @@ def test_spelled_as_the_chapter_headings_spell_numbers():
 
 
 ALPHA = ("1", "Alpha and omega", [
+    ("running heads", "the running head", "1", pattern("running heads", title="alpha and omega")),
     ("sections", "section 'Some words'", "1.1", pattern("sections", title="some words")),
     ("captions", "the exercise captioned", "1.1",
-     pattern("captions", prefix="exercise", text="( practice on alpha )")),
+     pattern("numbers", prefix="exercise", after="( practice on alpha )")),
     ("equation", "a reference to equation 2", "2", pattern(
-        "references", before="as the second equation", prefix="(", suffix=")", after="of alpha says")),
+        "numbers", before="as the second equation", prefix="(", suffix=")", after="of alpha says")),
     ("exercise", "a reference to exercise 1.1", "1.1", pattern(
-        "references", before="try", prefix="exercise", suffix="", after="before reading on"))])
-START = (None, "Starting", [("equation", "a reference to equation 1", "1", pattern(
-    "references", before="the first equation", prefix="(", suffix=")", after="of starting"))])
+        "numbers", before="try", prefix="exercise", suffix="", after="before reading on"))])
+START = (None, "Starting", [
+    ("running heads", "the running head", None, pattern("running heads", title="starting")), ("equation", "a reference to equation 1", "1", pattern(
+    "numbers", before="the first equation", prefix="(", suffix=")", after="of starting"))])
 
 
 def pdf(chapter_word: str, section: str, equation: str, exercise: str) -> str:
@@ -63,7 +65,7 @@ def pdf(chapter_word: str, section: str, equation: str, exercise: str) -> str:
 def test_numbering_problems_none_when_the_pdf_numbers_as_the_site():
     found, counts = numbering_problems(pdf("ONE", "1.1", "2", "1.1"), {"start": START, "alpha": ALPHA})
     assert found == []
-    assert counts == {"chapters": 1, "sections": 1, "captions": 1, "equation": 2,
+    assert counts == {"chapters": 1, "running heads": 1, "sections": 1, "captions": 1, "equation": 2,
                       "exercise": 1, "figure": 0, "table": 0}
 
 
@@ -73,10 +75,10 @@ def test_numbering_problems_finds_every_number_that_differs():
         "STARTING\n", "CHAPTER\n\nONE\n\nSTARTING\n").replace("(1) of Starting", "(1.1) of Starting")
     found, _ = numbering_problems(text, {"start": START, "alpha": ALPHA})
     assert found == [
-        "start: the chapter over 'Starting' is 1 in the PDF, unnumbered on the site",
+        "2 chapter headings in the PDF, 1 on the site",
+        "alpha: chapter 2 in the PDF, 1 on the site",
         "start: a reference to equation 1 is 1.1 in the PDF, 1 on the site",
-        "alpha: the chapter over 'Alpha and omega' is 2 in the PDF, 1 on the site",
-        "alpha: the running head over 'Alpha and omega' is 2 in the PDF, 1 on the site",
+        "alpha: the running head is 2 in the PDF, 1 on the site",
         "alpha: section 'Some words' is 2.1 in the PDF, 1.1 on the site",
         "alpha: a reference to equation 2 is 2.2 in the PDF, 2 on the site",
     ]
@@ -89,7 +91,7 @@ def test_numbering_problems_finds_every_number_that_differs():
 def test_numbering_problems_reads_headings_as_lines_and_skips_ambiguous_words():
     text = pdf("ONE", "1.1", "2", "1.1").replace(
         "1.1 Some words\n", "1.1 Some words\nFig. 1.3: Some words\nsee the 7 Some words\n")
-    twice = (*ALPHA[:2], ALPHA[2] + [("equation", "a reference", "5", ALPHA[2][2][3])])
+    twice = (*ALPHA[:2], ALPHA[2] + [("equation", "a reference", "5", ALPHA[2][3][3])])
     found, counts = numbering_problems(text, {"start": START, "alpha": twice})
     assert found == []
     assert counts["sections"] == 1 and counts["equation"] == 1   # Starting's only
@@ -98,7 +100,8 @@ def test_numbering_problems_reads_headings_as_lines_and_skips_ambiguous_words():
 def test_numbering_problems_needs_the_chapter_heading_and_sections():
     found, counts = numbering_problems(pdf("ONE", "1.1", "2", "1.1").replace("CHAPTER", ""),
                                        {"start": START, "alpha": ALPHA})
-    assert found == ["alpha: no chapter heading over 'Alpha and omega' in the PDF (site: chapter 1)"]
+    assert found == ["0 chapter headings in the PDF, 1 on the site",
+                     "alpha: no chapter heading over 'Alpha and omega' in the PDF (site: chapter 1)"]
     assert counts["chapters"] == 0
     found, _ = numbering_problems(pdf("ONE", "1.1", "2", "1.1").replace("1.1 Some", "Some"),
                                   {"start": START, "alpha": ALPHA})

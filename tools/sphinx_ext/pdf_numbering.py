@@ -1,13 +1,8 @@
-"""The PDF numbers chapters, sections, equations, figures, tables and exercises as the site does.
-
-Loaded by ``tools/sphinx_ext/mlpbook.py``; acts in the LaTeX build only. The site numbers
-only the chapters of ``numbered:`` toc parts, on across parts; their figures, tables and
-exercises are ``<chapter>.<n>``, those of unnumbered pages share one count; equations are
-``(n)`` per page. Sphinx's LaTeX writer would number every page as a chapter, equations
-per chapter. So a macro of ``PREAMBLE`` before every chapter and part sets LaTeX's counters
-to the site's numbers (``env.toc_secnumbers``; a caption "Part <Roman>: <title>" numbers
-its part), and each chapter's solutions move to an unnumbered section at its end, the
-exercise saying on which page its solution is (the site keeps its dropdowns).
+"""The PDF numbers parts, chapters, sections, equations, figures, tables and exercises as the
+site does, where Sphinx's LaTeX writer would number every page as a chapter (loaded by
+``mlpbook.py``). A macro of ``PREAMBLE`` before every toc page and part sets LaTeX's counters
+to the site's numbers (``env.toc_secnumbers``; a caption "Part <Roman>: <title>" numbers its
+part); each chapter's solutions move to its end, the exercise saying on which page they are.
 """
 
 import re
@@ -17,6 +12,7 @@ from docutils.utils import roman
 from sphinx import addnodes
 from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, solution_node
 
 # A toc caption that numbers its part: "Part II: Experiments, reproduced".
 PART_CAPTION = re.compile(r"^\s*Part\s+([IVXLCDM]+)\s*[:.\u2013\u2014-]\s*(.+)$")
@@ -24,7 +20,7 @@ CITE_SECTION_CLASS = "book-cite-chapter"   # the "Cite this chapter" section (ml
 
 
 def _each(template: str) -> str:
-    """``template`` for each counter an unnumbered page counts on from the previous one."""
+    """``template`` for each counter (@C) an unnumbered page counts on from the previous one."""
     return "".join(template.replace("@C", c) for c in ("figure", "table", "literalblock"))
 
 
@@ -60,24 +56,13 @@ def raw_latex(text: str) -> nodes.raw:
     return nodes.raw("", text + "\n", format="latex")
 
 
-def own(node: nodes.Element, cls):
-    """The nodes of type ``cls`` in ``node``, not in a page included in it (top down: the
-    assembled document's parent links do not all lead to its pages)."""
-    for child in node.children:
-        if isinstance(child, cls):
-            yield child
-        if isinstance(child, nodes.Element) and not isinstance(child, addnodes.start_of_file):
-            yield from own(child, cls)
-
-
 def collect_solutions(chapter_file: addnodes.start_of_file) -> None:
     """Move the chapter's solutions to a section "Solutions" at its end (each exercise
     says "Solution on page N.")."""
-    from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, solution_node
-
     chapter = chapter_file.next_node(nodes.section)
-    solutions = list(own(chapter, solution_node))
-    exercises = {n.get("label"): n for n in own(chapter, (exercise_node, exercise_enumerable_node))}
+    solutions = list(chapter.findall(solution_node))
+    exercises = {n.get("label"): n for n in chapter.findall(
+        lambda n: isinstance(n, (exercise_node, exercise_enumerable_node)))}
     for solution in solutions:
         solution.parent.remove(solution)
         if solution.get("target_label") in exercises:
@@ -85,8 +70,7 @@ def collect_solutions(chapter_file: addnodes.start_of_file) -> None:
             target = f"{chapter_file['docname']}:{solution['label']}"
             exercises[solution["target_label"]] += raw_latex(
                 rf"\par\noindent\textit{{Solution on \hyperref[{target}]{{page~\pageref*{{{target}}}}}.}}")
-    cite = next((i for i, c in enumerate(chapter.children)
-                 if isinstance(c, nodes.section) and CITE_SECTION_CLASS in c["classes"]),
+    cite = next((i for i, c in enumerate(chapter.children) if CITE_SECTION_CLASS in c.get("classes", [])),
                 len(chapter.children))
     # an unnumbered section in the contents, before "Cite this chapter"
     heading = r"\phantomsection\section*{Solutions}\addcontentsline{toc}{section}{Solutions}"
@@ -94,11 +78,8 @@ def collect_solutions(chapter_file: addnodes.start_of_file) -> None:
 
 
 class LatexBookNumbering(SphinxPostTransform):
-    """The site's numbering and the collected solutions in the assembled LaTeX book.
-
-    After sphinx-jupyterbook-latex made the toc's captions parts (priority 700): a part is
-    a ``start_of_file`` whose ``docname`` is its caption, a chapter one of a toc page.
-    """
+    """After sphinx-jupyterbook-latex made the toc's captions parts (priority 700): a part is
+    a ``start_of_file`` whose ``docname`` is its caption, a chapter one of a toc page."""
 
     default_priority = 750
     formats = ("latex",)
@@ -109,11 +90,6 @@ class LatexBookNumbering(SphinxPostTransform):
             return
         for file_node in list(self.document.findall(addnodes.start_of_file)):
             if file_node["docname"] in env.found_docs:
-                outer = file_node.parent
-                while outer is not None and not isinstance(outer, addnodes.start_of_file):
-                    outer = outer.parent
-                if outer is not None and outer["docname"] in env.found_docs:
-                    continue   # a page included in a chapter: its sections are the chapter's
                 number = ((env.toc_secnumbers.get(file_node["docname"]) or {}).get("") or [None])[0]
                 mark = rf"\mlpbookchapter{{{number}}}" if number else r"\mlpbookunnumberedchapter"
                 collect_solutions(file_node)
