@@ -1,11 +1,9 @@
 """Check the PDF of the book (``bash tools/build_book.sh --pdf``) against the built site.
 
-    python -m tools.check_pdf [PDF]     # default: _build/html/<latex targetname>.pdf
-
-Fails (exit 1, a line per problem) unless the PDF (read by poppler's pdftotext) has
-``MIN_PAGES`` pages, the title of every page of the site (``_build/html``), every cited
-chapter's ``@incollection`` entry, no ``??`` or ``[?]``, and numbers as the site does.
-"""
+``python -m tools.check_pdf [PDF]`` (default: _build/html/<latex targetname>.pdf) fails unless
+the PDF (read by poppler's pdftotext) has ``MIN_PAGES`` pages, every page title of the site
+(``_build/html``) and cited chapter's ``@incollection`` entry, no ``??`` or ``[?]``, and
+numbers as the site does (``PATTERNS``)."""
 
 import argparse
 import re
@@ -40,12 +38,12 @@ HEADING = r"(?:^|\n)chapter\n(" + "|".join(SEP.join(w.split()) for w in reversed
 # regular expression or the name of the words the site has there.
 PATTERNS = {
     "chapters": [HEADING, "title"],
-    "running heads": ["chapter", NUM, "title"],
+    "running heads": ["chapter", NUM, "line"],        # "Chapter 3. Backpropagation"
     "sections": [r"(?:^|\n)" + NUM, "line"],         # a line of its own (a caption is none)
     "numbers": ["before", "prefix", NUM, "suffix", "after"],   # a caption's or a reference's
 }
 KINDS = {"(": "equation", "Exercise": "exercise", "Fig.": "figure", "Table": "table"}
-CONTEXT, MIN_CONTEXT = 24, 16   # characters of words kept around a reference; fewer: not looked up
+CONTEXT, MIN_CONTEXT = 4, 4     # words kept on each side of a reference; with fewer: not looked up
 MATH = "\x00"                   # an equation in a paragraph: no words to match there
 
 
@@ -55,27 +53,22 @@ def compress(text: str, lines: bool = False) -> str:
     text = unicodedata.normalize("NFKC", text).casefold().replace("\u00ad", "")
     # a word broken at the line end continues on the next line (a blank line ends a paragraph)
     text = re.sub(r"(?<=\w)-[^\S\n]*\n[^\S\n]*(?=\w)|(?<=\w)-(?=\w)", "", text)
-    tokens = list(TOKEN.finditer(text))
-    return "".join(("\n" if lines and "\n" in text[a.end():b.start()] else " ") * (i > 0) + b[0]
-                   for i, (a, b) in enumerate(zip(tokens[:1] + tokens, tokens)))
+    tokens = [" ".join(TOKEN.findall(line)) for line in text.split("\n")]
+    return ("\n" if lines else " ").join(t for t in tokens if t)
 
 
 def pattern(kind: str, **around: str) -> re.Pattern:
-    """``PATTERNS[kind]`` with the compressed words ``around`` the number."""
-    fields = {k: SEP.join(map(re.escape, around.get(k, "").split()))
+    fields = {k: SEP.join(map(re.escape, compress(around.get(k, "")).split()))
               for k in ("title", "before", "prefix", "suffix", "after")}
     fields["line"] = fields["title"] + r"(?=\n|$)"
     return re.compile(SEP.join(p for p in (fields.get(p, p) for p in PATTERNS[kind]) if p))
 
 
 def words_near(siblings, end: bool = False, n: int = CONTEXT) -> str:
-    """The compressed whole words in the first (``end``: last) ``n`` characters of the text
-    of ``siblings``, up to an equation."""
+    """The first (``end``: last) ``n`` compressed words of the text of ``siblings``, up to an equation."""
     text = "".join(s.get_text() for s in siblings)
-    text = compress(text.rsplit(MATH, 1)[-1] if end else text.split(MATH, 1)[0])
-    if len(text) <= n:
-        return text
-    return text[-n:].split(" ", 1)[-1] if end else text[:n].rsplit(" ", 1)[0]
+    words = compress(text.rsplit(MATH, 1)[-1] if end else text.split(MATH, 1)[0]).split()
+    return " ".join(words[-n:] if end else words[:n])
 
 
 def site_page(html: Path) -> tuple:
@@ -83,98 +76,60 @@ def site_page(html: Path) -> tuple:
     (kind, what, number, the pattern that finds it in the PDF)."""
     soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
     main = soup.find("article") or soup   # the book's theme or Sphinx's default
-    for tag in main.select("a.headerlink"):
-        tag.decompose()
     for tag in main.select(".math"):
         tag.replace_with(MATH)
     page, numbers = None, []
     for h in main.find_all(["h1", "h2", "h3", "h4"]):
         num = h.find("span", class_="section-number")
         num = num.extract().get_text().strip().rstrip(".") if num else None
-        title = " ".join(h.get_text().split())
+        title = " ".join(h.get_text().split()).rstrip("#¶")   # without its link
         if h.name == "h1" and not page:   # the first: the page's, then the theme's
-            page = (num, title)
-            numbers.append(("running heads", "the running head", num,
-                            pattern("running heads", title=compress(title))))
-        elif num and MATH not in title:
-            numbers.append(("sections", f"section {title!r}", num, pattern("sections", title=compress(title))))
+            page, kinds = (num, title), ("chapters", "running heads")[not num:]   # unnumbered: no heading
+        else:
+            kinds = ("sections",) * bool(num and MATH not in title)
+        numbers += [(kind, f"{kind[:-1]} {title!r}", num, pattern(kind, title=title)) for kind in kinds]
     for tag in main.select("span.caption-number, p:not(.admonition-title) > a.internal"):
         m = re.fullmatch(r"(\(|Exercise |Fig\. |Table )(\d+(?:\.\d+)*)\)?", tag.get_text().strip())
         caption = tag.name == "span"   # a caption's number, else a reference to a number
         before = "" if caption else words_near(reversed(list(tag.previous_siblings)), end=True)
         after = words_near(tag.next_siblings, n=CONTEXT * (1 + caption))
-        if m and len(before) + len(after) >= MIN_CONTEXT // (1 + caption):
+        if m and len(f"{before} {after}".split()) >= MIN_CONTEXT // (1 + caption):
             kind = KINDS[m[1].strip()]
-            what = f"{'the caption of' if caption else 'a reference to'} {kind} {m[2]} (...{before}|{after}...)"
-            numbers.append(("captions" if caption else kind, what, m[2], pattern(
-                "numbers", before=before, prefix=compress(m[1]), suffix=")" * (kind == "equation"), after=after)))
+            what = f"{'the caption of' if caption else 'a reference to'} {kind} {m[2]}"
+            numbers.append(("captions" if caption else kind, f"{what} (...{before}|{after}...)", m[2],
+                            pattern("numbers", before=before, prefix=m[1], suffix=")" * (kind == "equation"),
+                                    after=after)))
     return *page, numbers
 
 
 def numbering_problems(text: str, pages: dict[str, tuple]) -> tuple[list[str], dict]:
     """Where the PDF's numbers differ from the site's (``pages``: doc -> ``site_page``, in
     book order); and how many numbers of each kind were compared."""
-    flat = compress(text, lines=True)
-    found, counts = [], dict.fromkeys(["chapters", "running heads", "sections", "captions", *KINDS.values()], 0)
+    flat, found = compress(text, lines=True), []
+    counts = dict.fromkeys(["chapters", "running heads", "sections", "captions", *KINDS.values()], 0)
+    heads = [m.start() for m in re.finditer(HEADING, flat)]
     numbered = [doc for doc, (chapter, _, _) in pages.items() if chapter]
-    if len(re.findall(HEADING, flat)) != len(numbered):
-        found.append(f"{len(re.findall(HEADING, flat))} chapter headings in the PDF, {len(numbered)} on the site")
-    starts, at = {}, 0   # a chapter's heading: the first over its title after the previous one
-    for doc in numbered:
-        chapter, title, _ = pages[doc]
-        m = pattern("chapters", title=compress(title)).search(flat, at)
-        if m is None:
-            found.append(f"{doc}: no chapter heading over {title!r} in the PDF (site: chapter {chapter})")
-            continue
-        starts[doc], at = m.start(), m.end()
-        counts["chapters"] += 1
-        if SPELLED[" ".join(m[1].split())] != chapter:
-            found.append(f"{doc}: chapter {SPELLED[' '.join(m[1].split())]} in the PDF, {chapter} on the site")
-    order = sorted(starts.values())
+    if len(heads) != len(numbered):   # which heading is which chapter's?
+        return [f"{len(heads)} chapter headings in the PDF, {len(numbered)} numbered on the site"], counts
+    spans = {doc: [(start, end)] for doc, start, end in zip(numbered, heads, heads[1:] + [len(flat)])}
+    # a chapter's numbers are looked for from its heading to the next one; an unnumbered
+    # page's before the first chapter heading (front matter) or after the last (back matter)
+    unnumbered = [(0, heads[0]), (heads[-1], len(flat))] if heads else [(0, len(flat))]
     for doc, (chapter, title, numbers) in pages.items():
-        # a chapter's numbers are looked for from its heading to the next one; an unnumbered
-        # page's before the first chapter heading (front matter) or after the last (back matter)
-        if chapter is None:
-            spans = [(0, order[0]), (order[-1], len(flat))] if order else [(0, len(flat))]
-        elif doc in starts:
-            spans = [(starts[doc], next((s for s in order if s > starts[doc]), len(flat)))]
-        else:
-            continue   # no heading: reported above
         # the same words around two numbers of a page: which is which? Neither is looked up.
         ambiguous = Counter(p for p, _ in {(regex.pattern, want) for _, _, want, regex in numbers})
         for kind, what, want, regex in numbers:
-            got = {m[1] for lo, hi in spans for m in regex.finditer(flat, lo, hi)}
+            got = {SPELLED.get(" ".join(m[1].split()), m[1]) for lo, hi in spans.get(doc, unnumbered)
+                   for m in regex.finditer(flat, lo, hi)}
             if ambiguous[regex.pattern] > 1:
                 continue
             if got:
                 counts[kind] += 1
-            elif kind == "sections":
+            elif kind in ("chapters", "sections"):
                 found.append(f"{doc}: {what} ({want}) is not in the PDF")
             found += [f"{doc}: {what} is {n} in the PDF, {want or 'unnumbered'} on the site"
                       for n in sorted(got - {want})]
     return found, counts
-
-
-def problems(pdf: Path, html: Path = HTML) -> tuple[list[str], dict]:
-    """What is wrong with the PDF; and how many numbers were compared with the site's."""
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
-                          capture_output=True, text=True).stdout
-    n_pages, flat, docs = text.count("\f"), compress(text), bookmeta.toc_files()   # \f ends a page
-    pages = {doc: site_page(html / f"{doc}.html") for doc in docs}
-    n_cited, n_entries = len(set(docs[1:]) - NOT_CITED), text.count("@incollection{")
-    found = [f"{n_pages} pages, fewer than {MIN_PAGES}"] * (n_pages < MIN_PAGES)
-    found += [f"{n_entries} chapter BibTeX entries (@incollection), {n_cited} chapters"] * (n_entries < n_cited)
-    found += [f"the title of {doc}, {title!r}, is not in the PDF"
-              for doc, (_, title, _) in pages.items() if compress(title) not in flat]
-    found += [f"{m[0]!r} (unresolved) in: ...{' '.join(text[m.start() - 60:m.end() + 60].split())}..."
-              for m in re.finditer(r"\?\?|\[\?\]", text)]
-    del pages[docs[0]]   # the root (preface) is no chapter of the site's numbering
-    numbering, counts = numbering_problems(text, pages)
-    found += numbering + ["no numbered chapter on the site to compare the PDF with"] * (not counts["chapters"])
-    for kind in ("equation", "exercise"):   # no reference found at all: the patterns are wrong
-        wanted = sum(k == kind for _, _, numbers in pages.values() for k, *_ in numbers)
-        found += [f"none of the site's {wanted} references to {kind}s is in the PDF"] * (wanted > counts[kind] == 0)
-    return found, {"pages": n_pages, **counts}
 
 
 def main(argv=None) -> int:
@@ -185,12 +140,27 @@ def main(argv=None) -> int:
     if not pdf.is_file():
         print(f"no PDF at {pdf}: build it with `bash tools/build_book.sh --pdf`", file=sys.stderr)
         return 1
-    found, counts = problems(pdf)
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    n_pages, flat, docs = text.count("\f"), compress(text), bookmeta.toc_files()   # \f ends a page
+    pages = {doc: site_page(HTML / f"{doc}.html") for doc in docs}
+    n_cited, n_entries = len(set(docs[1:]) - NOT_CITED), text.count("@incollection{")
+    found = [f"{n_pages} pages, fewer than {MIN_PAGES}"] * (n_pages < MIN_PAGES)
+    found += [f"{n_entries} @incollection entries for {n_cited} chapters cited"] * (n_entries < n_cited)
+    found += [f"the title of {doc}, {title!r}, is not in the PDF"
+              for doc, (_, title, _) in pages.items() if compress(title) not in flat]
+    found += [f"{m[0]!r} (unresolved) in: ...{' '.join(text[m.start() - 60:m.end() + 60].split())}..."
+              for m in re.finditer(r"\?\?|\[\?\]", text)]
+    del pages[docs[0]]   # the root (preface) is no chapter of the site's numbering
+    numbering, counts = numbering_problems(text, pages)
+    # none compared: the site numbers none, or the patterns are wrong
+    found += numbering + [f"not one {kind} number of the site is in the PDF"
+                          for kind in ("chapters", "equation", "exercise") if not counts[kind]]
     for line in found:
         print(f"{pdf.name}: {line}", file=sys.stderr)
     if not found:
         print(f"{pdf}: every page title and chapter citation, no unresolved reference; numbered as the "
-              f"site: {', '.join(f'{n} {kind}' for kind, n in counts.items())}")
+              f"site: {n_pages} pages, {', '.join(f'{n} {kind}' for kind, n in counts.items())}")
     return 1 if found else 0
 
 

@@ -10,13 +10,12 @@ import re
 from docutils import nodes
 from docutils.utils import roman
 from sphinx import addnodes
-from sphinx.errors import ExtensionError
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, solution_node
 
 # A toc caption that numbers its part: "Part II: Experiments, reproduced".
 PART_CAPTION = re.compile(r"^\s*Part\s+([IVXLCDM]+)\s*[:.\u2013\u2014-]\s*(.+)$")
-CITE_SECTION_CLASS = "book-cite-chapter"   # the "Cite this chapter" section (mlpbook.py)
+CITE_CLASS = "book-cite-chapter"   # the "Cite this chapter" section (mlpbook.py)
 
 
 def _each(template: str) -> str:
@@ -43,11 +42,8 @@ PREAMBLE = (r"""
 \newcommand\mlpbooknumbered{\mlpbook@store\mlpbook@unnumberedfalse
   \setcounter{secnumdepth}{\mlpbook@secnumdepth}%
   """ + _each(r"\def\the@C{\thechapter.\arabic{@C}}") + r"""\def\theHchapter{\arabic{chapter}}}
-% #1: the number on the site (\chapter and \part step their counter to it)
-\newcommand\mlpbookchapter[1]{\mlpbooknumbered\setcounter{chapter}{\numexpr#1-1\relax}}
 \newcommand\mlpbookunnumberedchapter{\mlpbookunnumbered
   \stepcounter{mlpbookunnumbered}\setcounter{equation}{0}}
-\newcommand\mlpbookpart[1]{\mlpbooknumbered\setcounter{part}{\numexpr#1-1\relax}}
 \makeatother
 """)
 
@@ -70,7 +66,7 @@ def collect_solutions(chapter_file: addnodes.start_of_file) -> None:
             target = f"{chapter_file['docname']}:{solution['label']}"
             exercises[solution["target_label"]] += raw_latex(
                 rf"\par\noindent\textit{{Solution on \hyperref[{target}]{{page~\pageref*{{{target}}}}}.}}")
-    cite = next((i for i, c in enumerate(chapter.children) if CITE_SECTION_CLASS in c.get("classes", [])),
+    cite = next((i for i, c in enumerate(chapter.children) if CITE_CLASS in c.get("classes", [])),
                 len(chapter.children))
     # an unnumbered section in the contents, before "Cite this chapter"
     heading = r"\phantomsection\section*{Solutions}\addcontentsline{toc}{section}{Solutions}"
@@ -85,20 +81,21 @@ class LatexBookNumbering(SphinxPostTransform):
     formats = ("latex",)
 
     def run(self, **kwargs) -> None:
-        env = self.env
         if self.app.project.path2doc(self.document["source"]) != self.config.root_doc:
             return
         for file_node in list(self.document.findall(addnodes.start_of_file)):
-            if file_node["docname"] in env.found_docs:
-                number = ((env.toc_secnumbers.get(file_node["docname"]) or {}).get("") or [None])[0]
-                mark = rf"\mlpbookchapter{{{number}}}" if number else r"\mlpbookunnumberedchapter"
+            if file_node["docname"] in self.env.found_docs:
+                number = ((self.env.toc_secnumbers.get(file_node["docname"]) or {}).get("") or [None])[0]
+                # \chapter and \part step their counter to the site's number
+                mark = rf"\mlpbooknumbered\setcounter{{chapter}}{{{number - 1}}}" if number else (
+                    r"\mlpbookunnumberedchapter")
                 collect_solutions(file_node)
             else:
                 title = file_node.next_node(nodes.title)
                 m = PART_CAPTION.match(title.astext())
                 mark = r"\mlpbookunnumbered"
                 if m:   # an invalid numeral ("Part IIII:") raises InvalidRomanNumeralError
-                    mark = rf"\mlpbookpart{{{roman.fromRoman(m.group(1))}}}"
+                    mark = rf"\mlpbooknumbered\setcounter{{part}}{{{roman.fromRoman(m[1]) - 1}}}"
                     title.children = [nodes.Text(m.group(2).strip())]
             file_node.parent.insert(file_node.parent.index(file_node), raw_latex(mark))
 
@@ -114,11 +111,9 @@ def on_builder_inited(app):
 
 
 def on_config_inited(app, config):
+    # PREAMBLE numbers as numfig_secnum_depth = 1 and math_numfig = False do (_config.yml);
+    # with other settings tools/check_pdf.py finds the site's numbers unlike the PDF's
     app.pdf_numbering_secnum_depth = config.numfig_secnum_depth   # see on_builder_inited
-    if config.numfig_secnum_depth != 1 or config.math_numfig:
-        # PREAMBLE prefixes figures with the chapter only and numbers equations per page
-        raise ExtensionError("[pdf_numbering] the PDF numbers as numfig_secnum_depth = 1 and math_numfig "
-                             f"= False do: not {config.numfig_secnum_depth} and {config.math_numfig}")
     config.latex_elements = {**(config.latex_elements or {}), "preamble": (
         (config.latex_elements or {}).get("preamble", "") + PREAMBLE)}
 
