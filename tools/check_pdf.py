@@ -1,11 +1,8 @@
-"""Check the PDF of the book (``bash tools/build_book.sh --pdf``) against the built site.
+"""Check the PDF of the book (``bash tools/build_book.sh --pdf``) against the built site:
+``python -m tools.check_pdf [PDF]`` (default: _build/html/<latex targetname>.pdf) fails unless it
+(read by poppler's pdftotext) has ``MIN_PAGES`` pages, every page title of the site and cited
+chapter's ``@incollection`` entry, no ``??`` or ``[?]``, and numbers as the site does (``PATTERNS``)."""
 
-``python -m tools.check_pdf [PDF]`` (default: _build/html/<latex targetname>.pdf) fails unless
-the PDF (read by poppler's pdftotext) has ``MIN_PAGES`` pages, every page title of the site
-(``_build/html``) and cited chapter's ``@incollection`` entry, no ``??`` or ``[?]``, and
-numbers as the site does (``PATTERNS``)."""
-
-import argparse
 import re
 import subprocess
 import sys
@@ -16,6 +13,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 from tools import bookmeta
+from tools.sphinx_ext.mlpbook import pdf_name
 
 MIN_PAGES = 100   # the book has about 400 pages: with fewer, it lost chapters or outputs
 # Pages without a "Cite this chapter" section (mlpbook.py: the root and mlpbook_cite_exclude).
@@ -48,8 +46,7 @@ MATH = "\x00"                   # an equation in a paragraph: no words to match 
 
 
 def compress(text: str, lines: bool = False) -> str:
-    """``"Fig. 1.1: A net-\\nwork"`` -> ``"fig 1.1 a network"``; with ``lines``, two
-    tokens on different lines are separated by a line break instead of a space."""
+    """``"Fig. 1.1: A net-\\nwork"`` -> ``"fig 1.1 a network"`` (with ``lines``, line breaks kept)."""
     text = unicodedata.normalize("NFKC", text).casefold().replace("\u00ad", "")
     # a word broken at the line end continues on the next line (a blank line ends a paragraph)
     text = re.sub(r"(?<=\w)-[^\S\n]*\n[^\S\n]*(?=\w)|(?<=\w)-(?=\w)", "", text)
@@ -74,14 +71,13 @@ def words_near(siblings, end: bool = False, n: int = CONTEXT) -> str:
 def site_page(html: Path) -> tuple:
     """A built page's chapter number (None: unnumbered), title, and the numbers it shows:
     (kind, what, number, the pattern that finds it in the PDF)."""
-    soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
-    main = soup.find("article") or soup   # the book's theme or Sphinx's default
+    # the book's theme puts a page in <article>, Sphinx's default theme does not
+    main = (soup := BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")).find("article") or soup
     for tag in main.select(".math"):
         tag.replace_with(MATH)
     page, numbers = None, []
     for h in main.find_all(["h1", "h2", "h3", "h4"]):
-        num = h.find("span", class_="section-number")
-        num = num.extract().get_text().strip().rstrip(".") if num else None
+        num = (n := h.find("span", class_="section-number")) and n.extract().get_text().strip().rstrip(".")
         title = " ".join(h.get_text().split()).rstrip("#¶")   # without its link
         if h.name == "h1" and not page:   # the first: the page's, then the theme's
             page, kinds = (num, title), ("chapters", "running heads")[not num:]   # unnumbered: no heading
@@ -95,10 +91,9 @@ def site_page(html: Path) -> tuple:
         after = words_near(tag.next_siblings, n=CONTEXT * (1 + caption))
         if m and len(f"{before} {after}".split()) >= MIN_CONTEXT // (1 + caption):
             kind = KINDS[m[1].strip()]
-            what = f"{'the caption of' if caption else 'a reference to'} {kind} {m[2]}"
-            numbers.append(("captions" if caption else kind, f"{what} (...{before}|{after}...)", m[2],
-                            pattern("numbers", before=before, prefix=m[1], suffix=")" * (kind == "equation"),
-                                    after=after)))
+            what = f"{'caption of' if caption else 'reference to'} {kind} {m[2]} (...{before}|{after}...)"
+            numbers.append(("captions" if caption else kind, what, m[2], pattern(
+                "numbers", before=before, prefix=m[1], suffix=")" * (kind == "equation"), after=after)))
     return *page, numbers
 
 
@@ -118,11 +113,9 @@ def numbering_problems(text: str, pages: dict[str, tuple]) -> tuple[list[str], d
     for doc, (chapter, title, numbers) in pages.items():
         # the same words around two numbers of a page: which is which? Neither is looked up.
         ambiguous = Counter(p for p, _ in {(regex.pattern, want) for _, _, want, regex in numbers})
-        for kind, what, want, regex in numbers:
+        for kind, what, want, regex in [n for n in numbers if ambiguous[n[3].pattern] == 1]:
             got = {SPELLED.get(" ".join(m[1].split()), m[1]) for lo, hi in spans.get(doc, unnumbered)
                    for m in regex.finditer(flat, lo, hi)}
-            if ambiguous[regex.pattern] > 1:
-                continue
             if got:
                 counts[kind] += 1
             elif kind in ("chapters", "sections"):
@@ -132,11 +125,8 @@ def numbering_problems(text: str, pages: dict[str, tuple]) -> tuple[list[str], d
     return found, counts
 
 
-def main(argv=None) -> int:
-    target = Path(bookmeta.config()["latex"]["latex_documents"]["targetname"]).with_suffix(".pdf").name
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("pdf", nargs="?", type=Path, default=HTML / target)
-    pdf = parser.parse_args(argv).pdf
+def main(argv: list[str]) -> int:
+    pdf = Path(argv[0]) if argv else HTML / pdf_name()
     if not pdf.is_file():
         print(f"no PDF at {pdf}: build it with `bash tools/build_book.sh --pdf`", file=sys.stderr)
         return 1
@@ -165,4 +155,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -1,9 +1,7 @@
-"""The PDF numbers parts, chapters, sections, equations, figures, tables and exercises as the
-site does, where Sphinx's LaTeX writer would number every page as a chapter (loaded by
-``mlpbook.py``). A macro of ``PREAMBLE`` before every toc page and part sets LaTeX's counters
+"""The PDF numbers as the site does, where Sphinx's LaTeX writer would number every page as a
+chapter (loaded by ``mlpbook.py``): a macro before every toc page and part sets LaTeX's counters
 to the site's numbers (``env.toc_secnumbers``; a caption "Part <Roman>: <title>" numbers its
-part); each chapter's solutions move to its end, the exercise saying on which page they are.
-"""
+part); each chapter's solutions move to its end, the exercise saying on which page they are."""
 
 import re
 
@@ -15,7 +13,6 @@ from sphinx_exercise.nodes import exercise_enumerable_node, exercise_node, solut
 
 # A toc caption that numbers its part: "Part II: Experiments, reproduced".
 PART_CAPTION = re.compile(r"^\s*Part\s+([IVXLCDM]+)\s*[:.\u2013\u2014-]\s*(.+)$")
-CITE_CLASS = "book-cite-chapter"   # the "Cite this chapter" section (mlpbook.py)
 
 
 def _each(template: str) -> str:
@@ -48,13 +45,8 @@ PREAMBLE = (r"""
 """)
 
 
-def raw_latex(text: str) -> nodes.raw:
-    return nodes.raw("", text + "\n", format="latex")
-
-
 def collect_solutions(chapter_file: addnodes.start_of_file) -> None:
-    """Move the chapter's solutions to a section "Solutions" at its end (each exercise
-    says "Solution on page N.")."""
+    """Move the chapter's solutions to a section "Solutions" at its end."""
     chapter = chapter_file.next_node(nodes.section)
     solutions = list(chapter.findall(solution_node))
     exercises = {n.get("label"): n for n in chapter.findall(
@@ -64,13 +56,15 @@ def collect_solutions(chapter_file: addnodes.start_of_file) -> None:
         if solution.get("target_label") in exercises:
             # the \label sphinx-exercise writes for a solution (visit_solution_node)
             target = f"{chapter_file['docname']}:{solution['label']}"
-            exercises[solution["target_label"]] += raw_latex(
-                rf"\par\noindent\textit{{Solution on \hyperref[{target}]{{page~\pageref*{{{target}}}}}.}}")
-    cite = next((i for i, c in enumerate(chapter.children) if CITE_CLASS in c.get("classes", [])),
+            pointer = (rf"\par\noindent\textit{{Solution on \hyperref[{target}]"
+                       rf"{{page~\pageref*{{{target}}}}}.}}")
+            exercises[solution["target_label"]] += nodes.raw("", pointer + "\n", format="latex")
+    # an unnumbered section, in the contents and running heads, before "Cite this chapter" (mlpbook.py)
+    cite = next((i for i, c in enumerate(chapter.children) if "book-cite-chapter" in c.get("classes", [])),
                 len(chapter.children))
-    # an unnumbered section in the contents, before "Cite this chapter"
-    heading = r"\phantomsection\section*{Solutions}\addcontentsline{toc}{section}{Solutions}"
-    chapter[cite:cite] = [raw_latex(heading), *solutions] if solutions else []
+    heading = (r"\phantomsection\section*{Solutions}\addcontentsline{toc}{section}{Solutions}"
+               "\n\\markright{Solutions}\n")
+    chapter[cite:cite] = [nodes.raw("", heading, format="latex"), *solutions] if solutions else []
 
 
 class LatexBookNumbering(SphinxPostTransform):
@@ -97,14 +91,14 @@ class LatexBookNumbering(SphinxPostTransform):
                 if m:   # an invalid numeral ("Part IIII:") raises InvalidRomanNumeralError
                     mark = rf"\mlpbooknumbered\setcounter{{part}}{{{roman.fromRoman(m[1]) - 1}}}"
                     title.children = [nodes.Text(m.group(2).strip())]
-            file_node.parent.insert(file_node.parent.index(file_node), raw_latex(mark))
+            mark = nodes.raw("", mark + "\n", format="latex")
+            file_node.parent.insert(file_node.parent.index(file_node), mark)
 
 
 def on_builder_inited(app):
-    """Put back the ``numfig_secnum_depth`` that sphinx-jupyterbook-latex (priority 500)
-    raises to 2: exercises would be numbered by section, and the changed setting would
-    outdate the pickled environment (every chapter executed again). The book opens
-    unnumbered (the root page, then what precedes the first numbered part)."""
+    """Put back the ``numfig_secnum_depth`` sphinx-jupyterbook-latex (priority 500) raises to 2:
+    exercises would be numbered by section, and the pickled environment outdated (every chapter
+    executed again). The book opens unnumbered (the root, then what precedes the first part)."""
     if app.builder.format == "latex":
         app.config.numfig_secnum_depth = app.pdf_numbering_secnum_depth
         app.builder.context["tableofcontents"] += "\n\\mlpbookunnumberedchapter\n"
