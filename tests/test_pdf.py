@@ -260,6 +260,12 @@ def test_small_book_pdf_numbers_as_its_site(mini_book):
     flat = compress(text)
     assert "part i first" in flat and "part ii second" in flat
     assert "part getting started" not in flat and "part back matter" not in flat
+    # the same PDF renumbered: a section, the references to an exercise, an equation per chapter
+    for old, new, wrong in (("\n2.1 Some words", "\n2.2 Some words", "2.2"),
+                            ("Exercise 3.1", "Exercise 3.2", "3.2"), ("(2) of Beta", "(2.2) of Beta", "2.2")):
+        assert old in text, old
+        found, _ = numbering_problems(text.replace(old, new), pages)
+        assert found and all(f"is {wrong} in the PDF" in line for line in found), (old, found)
 
 
 def test_small_book_pdf_collects_solutions_at_the_chapter_end(mini_book):
