@@ -110,7 +110,7 @@ def numbering_problems(text: str, pages: dict[str, tuple]) -> tuple[list[str], d
     # a chapter's numbers are looked for from its heading to the next one; an unnumbered
     # page's before the first chapter heading (front matter) or after the last (back matter)
     unnumbered = [(0, heads[0]), (heads[-1], len(flat))] if heads else [(0, len(flat))]
-    for doc, (chapter, title, numbers) in pages.items():
+    for doc, (_, _, numbers) in pages.items():
         # the same words around two numbers of a page: which is which? Neither is looked up.
         ambiguous = Counter(p for p, _ in {(regex.pattern, want) for _, _, want, regex in numbers})
         for kind, what, want, regex in [n for n in numbers if ambiguous[n[3].pattern] == 1]:
@@ -139,8 +139,8 @@ def main(argv: list[str]) -> int:
     found += [f"{n_entries} @incollection entries for {n_cited} chapters cited"] * (n_entries < n_cited)
     found += [f"the title of {doc}, {title!r}, is not in the PDF"
               for doc, (_, title, _) in pages.items() if compress(title) not in flat]
-    found += [f"{m[0]!r} (unresolved) in: ...{' '.join(text[m.start() - 60:m.end() + 60].split())}..."
-              for m in re.finditer(r"\?\?|\[\?\]", text)]
+    found += [f"{m[1]!r} (unresolved) in: ...{' '.join(m[0].split())}..."
+              for m in re.finditer(r"(?s).{0,60}(\?\?|\[\?\]).{0,60}", text)]
     del pages[docs[0]]   # the root (preface) is no chapter of the site's numbering
     numbering, counts = numbering_problems(text, pages)
     # none compared: the site numbers none, or the patterns are wrong
