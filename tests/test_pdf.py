@@ -50,8 +50,9 @@ ALPHA = ("1", "Alpha and omega", [
     ("exercise", "a reference to exercise 1.1", "1.1", pattern(
         "numbers", before="try", prefix="exercise", suffix="", after="before reading on"))])
 START = (None, "Starting", [
-    ("running heads", "the running head", None, pattern("running heads", title="starting")), ("equation", "a reference to equation 1", "1", pattern(
-    "numbers", before="the first equation", prefix="(", suffix=")", after="of starting"))])
+    ("running heads", "the running head", None, pattern("running heads", title="starting")),
+    ("equation", "a reference to equation 1", "1", pattern(
+        "numbers", before="the first equation", prefix="(", suffix=")", after="of starting"))])
 
 
 def pdf(chapter_word: str, section: str, equation: str, exercise: str) -> str:
