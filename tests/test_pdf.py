@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from tools import check_pdf
-from tools.check_pdf import SitePage, compress, number_words, numbering_problems
-from tools.sphinx_ext.pdf_numbering import numbering_preamble, part_number
+from tools.check_pdf import SPELLED, compress, numbering_problems, pattern
+from tools.sphinx_ext.pdf_numbering import PREAMBLE
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,20 +33,26 @@ def test_compress_ignores_line_breaks_hyphenation_and_punctuation():
     assert compress("OUT-\n\n1.2 One example", lines=True) == "out\n1.2 one example"
 
 
-def test_number_words_as_the_chapter_headings_spell_them():
-    assert [number_words(n) for n in (1, 13, 20, 21, 99)] == [
-        "one", "thirteen", "twenty", "twenty one", "ninety nine"]
-    with pytest.raises(ValueError):
-        number_words(100)
+def test_spelled_as_the_chapter_headings_spell_numbers():
+    assert [SPELLED[w] for w in ("one", "thirteen", "twenty", "twenty one", "ninety nine")] == [
+        "1", "13", "20", "21", "99"]
+    assert len(SPELLED) == 99
 
 
-ALPHA = SitePage(doc="alpha", title="Alpha and omega", number="1",
-                 sections=[("1.1", "Some words")],
-                 captions=[("exercise", "1.1", "( practice on alpha )")],
-                 references=[("equation", "2", "as the second equation", "of alpha says"),
-                             ("exercise", "1.1", "try", "before reading on")])
-START = SitePage(doc="start", title="Starting", number=None,
-                 references=[("equation", "1", "the first equation", "of starting")])
+ALPHA = ("1", "Alpha and omega", [
+    ("chapters", "the chapter", "1", pattern("chapters", title="alpha and omega")),
+    ("running heads", "the running head", "1", pattern("running heads", title="alpha and omega")),
+    ("sections", "section 'Some words'", "1.1", pattern("sections", title="some words")),
+    ("captions", "the exercise captioned", "1.1",
+     pattern("numbers", prefix="exercise", after="( practice on alpha )")),
+    ("equation", "a reference to equation 2", "2", pattern(
+        "numbers", before="as the second equation", prefix="(", suffix=")", after="of alpha says")),
+    ("exercise", "a reference to exercise 1.1", "1.1", pattern(
+        "numbers", before="try", prefix="exercise", suffix="", after="before reading on"))])
+START = (None, "Starting", [
+    ("running heads", "the running head", None, pattern("running heads", title="starting")),
+    ("equation", "a reference to equation 1", "1", pattern(
+        "numbers", before="the first equation", prefix="(", suffix=")", after="of starting"))])
 
 
 def pdf(chapter_word: str, section: str, equation: str, exercise: str) -> str:
@@ -59,9 +65,9 @@ def pdf(chapter_word: str, section: str, equation: str, exercise: str) -> str:
 
 
 def test_numbering_problems_none_when_the_pdf_numbers_as_the_site():
-    found, counts = numbering_problems(pdf("ONE", "1.1", "2", "1.1"), [START, ALPHA])
+    found, counts = numbering_problems(pdf("ONE", "1.1", "2", "1.1"), {"start": START, "alpha": ALPHA})
     assert found == []
-    assert counts == {"chapters": 1, "sections": 1, "captions": 1, "equation": 2,
+    assert counts == {"chapters": 1, "running heads": 1, "sections": 1, "captions": 1, "equation": 2,
                       "exercise": 1, "figure": 0, "table": 0}
 
 
@@ -69,51 +75,54 @@ def test_numbering_problems_finds_every_number_that_differs():
     # the PDF of before: the front matter page counted as chapter 1, Alpha as chapter 2
     text = pdf("TWO", "2.1", "2.2", "1.1").replace(
         "STARTING\n", "CHAPTER\n\nONE\n\nSTARTING\n").replace("(1) of Starting", "(1.1) of Starting")
-    found, _ = numbering_problems(text, [START, ALPHA])
+    found, _ = numbering_problems(text, {"start": START, "alpha": ALPHA})
+    assert found == ["2 chapter headings in the PDF, 1 numbered on the site"]
+    text = text.replace("CHAPTER\n\nONE\n\nSTARTING\n", "STARTING\nChapter 1. Starting\n")
+    found, _ = numbering_problems(text, {"start": START, "alpha": ALPHA})
     assert found == [
-        "start: unnumbered on the site, but chapter 1 in the PDF",
-        "alpha: chapter 2 in the PDF, 1 on the site",
-        "alpha: running heads 'Chapter 2.' in the PDF, chapter 1 on the site",
-        "start: a reference to equation 1 (...the first equation|of starting...) "
-        "is 1.1 in the PDF, 1 on the site",
+        "start: the running head is 1 in the PDF, unnumbered on the site",
+        "start: a reference to equation 1 is 1.1 in the PDF, 1 on the site",
+        "alpha: the chapter is 2 in the PDF, 1 on the site",
+        "alpha: the running head is 2 in the PDF, 1 on the site",
         "alpha: section 'Some words' is 2.1 in the PDF, 1.1 on the site",
-        "alpha: a reference to equation 2 (...as the second equation|of alpha says...) "
-        "is 2.2 in the PDF, 2 on the site",
+        "alpha: a reference to equation 2 is 2.2 in the PDF, 2 on the site",
     ]
+    # a renumbered exercise, in its caption and in the reference to it
+    found, _ = numbering_problems(pdf("ONE", "1.1", "2", "1.2"), {"start": START, "alpha": ALPHA})
+    assert found == ["alpha: the exercise captioned is 1.2 in the PDF, 1.1 on the site",
+                     "alpha: a reference to exercise 1.1 is 1.2 in the PDF, 1.1 on the site"]
 
 
 def test_numbering_problems_reads_headings_as_lines_and_skips_ambiguous_words():
     text = pdf("ONE", "1.1", "2", "1.1").replace(
         "1.1 Some words\n", "1.1 Some words\nFig. 1.3: Some words\nsee the 7 Some words\n")
-    twice = SitePage(**{**ALPHA.__dict__, "references": ALPHA.references + [
-        ("equation", "5", "as the second equation", "of alpha says")]})
-    found, counts = numbering_problems(text, [START, twice])
+    twice = (*ALPHA[:2], ALPHA[2] + [("equation", "a reference", "5", ALPHA[2][4][3])])
+    found, counts = numbering_problems(text, {"start": START, "alpha": twice})
     assert found == []
     assert counts["sections"] == 1 and counts["equation"] == 1   # Starting's only
 
 
-def test_numbering_problems_needs_the_chapter_heading():
+def test_numbering_problems_needs_the_chapter_heading_and_sections():
     found, counts = numbering_problems(pdf("ONE", "1.1", "2", "1.1").replace("CHAPTER", ""),
-                                       [START, ALPHA])
-    assert found == ["alpha: no chapter heading 'CHAPTER ONE' over 'Alpha and omega' in the "
-                     "PDF (site: chapter 1)"]
-    assert counts["chapters"] == 1
+                                       {"start": START, "alpha": ALPHA})
+    assert found == ["0 chapter headings in the PDF, 1 numbered on the site"]
+    assert counts["chapters"] == 0
+    found, _ = numbering_problems(pdf("ONE", "1.1", "2", "1.1").replace("1.1 Some", "Some"),
+                                  {"start": START, "alpha": ALPHA})
+    assert found == ["alpha: section 'Some words' (1.1) is not in the PDF"]
 
 
-def test_part_captions():
-    assert part_number("Part II: Experiments, reproduced") == (2, "Experiments, reproduced")
-    assert part_number("Part XIV. Late") == (14, "Late")
-    assert part_number("Getting started") is None
-    assert part_number("Part IIII: not a numeral") is None
+def test_a_shorter_title_does_not_take_a_longer_ones_heading():
+    notation = (None, "Alpha", [("running heads", "the running head", None,
+                                 pattern("running heads", title="alpha"))])
+    found, counts = numbering_problems(pdf("ONE", "1.1", "2", "1.1"),
+                                       {"alpha-short": notation, "start": START, "alpha": ALPHA})
+    assert found == [] and counts["chapters"] == 1
 
 
-def test_numbering_preamble_follows_math_numfig():
-    per_page = numbering_preamble(False)
-    assert r"\def\theequation{\arabic{equation}}" in per_page
-    assert r"\def\theequation{\thechapter.\arabic{equation}}" not in per_page
-    like_figures = numbering_preamble(True)
-    assert r"\def\theequation{\thechapter.\arabic{equation}}" in like_figures
-    assert r"\newcounter{mlpbook@equation}" in like_figures
+def test_preamble_numbers_equations_per_page():
+    assert r"\def\theequation{\arabic{equation}}" in PREAMBLE
+    assert r"\def\thefigure{\thechapter.\arabic{figure}}" in PREAMBLE
 
 
 # ----------------------------------------------------------------- a small book, built
@@ -233,10 +242,16 @@ def mini_book(tmp_path_factory):
     return build
 
 
+def pdf_text(pdf: Path) -> str:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
 def test_small_book_pdf_numbers_as_its_site(mini_book):
-    pages = check_pdf.site_pages(mini_book / "html", ["start", "one", "two", "three", "back"])
-    assert [p.number for p in pages] == [None, "1", "2", "3", None]
-    text = check_pdf.pdf_text(mini_book / "latex" / "mini.pdf")
+    pages = {doc: check_pdf.site_page(mini_book / "html" / f"{doc}.html")
+             for doc in ["start", "one", "two", "three", "back"]}
+    assert [p[0] for p in pages.values()] == [None, "1", "2", "3", None]
+    text = pdf_text(mini_book / "latex" / "mini.pdf")
     found, counts = numbering_problems(text, pages)
     assert found == []
     assert counts["chapters"] == 3
@@ -246,10 +261,16 @@ def test_small_book_pdf_numbers_as_its_site(mini_book):
     flat = compress(text)
     assert "part i first" in flat and "part ii second" in flat
     assert "part getting started" not in flat and "part back matter" not in flat
+    # the same PDF renumbered: a section, the references to an exercise, an equation per chapter
+    for old, new, wrong in (("\n2.1 Some words", "\n2.2 Some words", "2.2"),
+                            ("Exercise 3.1", "Exercise 3.2", "3.2"), ("(2) of Beta", "(2.2) of Beta", "2.2")):
+        assert old in text, old
+        found, _ = numbering_problems(text.replace(old, new), pages)
+        assert found and all(f"is {wrong} in the PDF" in line for line in found), (old, found)
 
 
 def test_small_book_pdf_collects_solutions_at_the_chapter_end(mini_book):
-    text = check_pdf.pdf_text(mini_book / "latex" / "mini.pdf")
+    text = pdf_text(mini_book / "latex" / "mini.pdf")
     for title in ("Starting", "Alpha", "Beta", "Gamma"):
         body = text.index(f"Show the first claim of {title}.")
         solution = text.index(f"The solution words of {title}.")
