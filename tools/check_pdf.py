@@ -13,7 +13,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 from tools import bookmeta
-from tools.sphinx_ext.mlpbook import pdf_name
+from tools.sphinx_ext.mlpbook import PDF_NAME
 
 MIN_PAGES = 100   # the book has about 400 pages: with fewer, it lost chapters or outputs
 # Pages without a "Cite this chapter" section (mlpbook.py: the root and mlpbook_cite_exclude).
@@ -126,7 +126,7 @@ def numbering_problems(text: str, pages: dict[str, tuple]) -> tuple[list[str], d
 
 
 def main(argv: list[str]) -> int:
-    pdf = Path(argv[0]) if argv else HTML / pdf_name()
+    pdf = Path(argv[0]) if argv else HTML / PDF_NAME
     if not pdf.is_file():
         print(f"no PDF at {pdf}: build it with `bash tools/build_book.sh --pdf`", file=sys.stderr)
         return 1
