@@ -1,9 +1,7 @@
-"""Find result-like numbers typed by hand into the prose of the book's pages: every number
-the text states about a result must be glued (CONTRIBUTING.md, "Numbers: glue, never type").
-
-The text a reader sees is read through ``tools.myst`` (myst-parser's tokens; captions and
-alt text too, never code, roles or link targets; ``$710$`` reads as 710). Fixed facts are
-allowed per page (``% allow-numbers: 0.07  # reason``) or in tools/prose_numbers_allowed.txt.
+"""Find result-like numbers typed into the book's prose (CONTRIBUTING.md, "Numbers: glue,
+never type"), read through ``tools.myst``'s tokens: captions and alt text too, never code,
+roles or link targets; ``$710$`` reads as 710. Fixed facts are allowed per page
+(``% allow-numbers: 0.07  # reason``) or in tools/prose_numbers_allowed.txt.
 
     python -m tools.prose_numbers [PAGE ...]      # default: every page; exit 1 on a find
 """
@@ -81,10 +79,10 @@ def option_texts(d: myst.Directive) -> list[tuple[str, str]]:
     return [(key, str(text)) for key, text in texts if text]
 
 
-def pieces(text: str) -> list[tuple[str, int, str]]:
+def pieces(text: str, place: bool = False) -> list[tuple[str, int, str]]:
     """``(kind, 0-based first line, text)`` of the page: ``text`` (what a reader sees, math
     as ``⟨math⟩`` unless it is a plain number), ``math``, and ``place`` (the text of captions,
-    alt text and summary bullets: where results are stated)."""
+    alt text and summary bullets: where results are stated; all of ``text`` with ``place``)."""
     out, lines = [], text.split("\n")
     summary, heading, list_end = None, None, -1   # levels of the summary and the next heading
     for block in myst.walk(text):
@@ -96,12 +94,10 @@ def pieces(text: str) -> list[tuple[str, int, str]]:
             summary = None if summary is not None and heading <= summary else summary
         elif block.type in ("bullet_list_open", "ordered_list_open"):
             list_end = max(list_end, block.end)     # closing tokens carry no lines
-        elif block.type in MATH_TOKENS:
+        elif block.type in MATH_TOKENS or d is not None and d.name == "math":
             out.append(("math", block.start, "\n".join(lines[block.start:block.end])))
         elif block.type == "html_block":
             out.append(("text", block.start, re.sub(r"<[^>\n]+>", " ", token.content)))
-        elif d is not None and d.name == "math":
-            out.append(("math", d.body_start, "\n".join(d.body)))
         elif d is not None:
             if d.name not in myst.VERBATIM and d.arg:
                 out.append(("text", block.start, d.arg))
@@ -109,8 +105,7 @@ def pieces(text: str) -> list[tuple[str, int, str]]:
                 # the line of the option's key, or the directive's first line
                 at = next((k for k in range(block.start, block.end)
                            if re.match(rf"\s*:?{key}:", lines[k])), block.start)
-                inner = [(kind, at, piece) for kind, _, piece in pieces(value)]
-                out += inner + [("place", at, piece) for kind, _, piece in inner if kind == "text"]
+                out += [(kind, at, piece) for kind, _, piece in pieces(value, place=True)]
         elif block.type == "inline":
             if heading is not None and SUMMARY_HEADING.search(token.content.strip()):
                 summary = heading
@@ -127,7 +122,7 @@ def pieces(text: str) -> list[tuple[str, int, str]]:
                 elif child.type not in ("softbreak", "hardbreak"):    # code, roles, HTML
                     said += " \u27e8x\u27e9 "
             out.append(("text", block.start, said))
-            if "figure" in block.parents or "image" in block.parents or (
+            if place or "figure" in block.parents or "image" in block.parents or (
                     summary is not None and block.start < list_end):
                 out.append(("place", block.start, said))
     return out
