@@ -129,23 +129,18 @@ def pieces(text: str, place: bool = False) -> list[tuple[str, int, str]]:
 
 
 def result_like(match: re.Match) -> bool:
-    num = match.group("num")
+    num = match.group("num").lstrip("0")
     if match.group("exp") or match.group("pct") or re.search(r"[.,\u2009\u202f]", num):
         return True
-    digits = num.lstrip("0") or "0"
-    return len(digits) >= 3 and not (len(digits) == 4 and 1900 <= int(digits) <= 2099)
-
-
-def allowed_numbers(rel: str) -> set[str]:
-    """The numbers tools/prose_numbers_allowed.txt allows on the page ``rel``."""
-    fields = [line.split("#", 1)[0].split() for line in ALLOWED.read_text(encoding="utf-8").splitlines()]
-    return {f[0] for f in fields if f and any(fnmatch.fnmatch(rel, g) for g in f[1:] or ["*"])}
+    return len(num) >= 3 and not (len(num) == 4 and 1900 <= int(num) <= 2099)   # not a year
 
 
 def typed_numbers(path: Path, kinds=ENFORCED) -> list[Finding]:
     """Every result-like number of the ``kinds`` asked for, typed into the page's prose."""
     text = Path(path).read_text(encoding="utf-8")
-    allowed = allowed_numbers(bookmeta.repo_relative(path).as_posix())
+    rel = bookmeta.repo_relative(path).as_posix()    # allowed: NUMBER [PAGE-GLOB ...] per line
+    fields = [line.split("#", 1)[0].split() for line in ALLOWED.read_text(encoding="utf-8").splitlines()]
+    allowed = {f[0] for f in fields if f and any(fnmatch.fnmatch(rel, g) for g in f[1:] or ["*"])}
     allowed.update(*(m.split() for m in re.findall(r"^%\s*allow-numbers:\s*([^#\n]*)", text, re.M)))
     checks = {"text": [("number", NUMBER)] + [("number-word", p) for p, _ in NUMBER_WORDS],
               "math": [("math", MATH_DECIMAL)],
