@@ -58,7 +58,8 @@ def pip_requirement() -> str:
 
 def colab_link(repo_path: str) -> str:
     """The link the site's Colab button gives for a file of the repository."""
-    return blob_url(repo_path).replace("https://github.com/", f"{colab_url()}/github/", 1)
+    org, name = repo_org_name()     # (a clear error for a repository not on GitHub)
+    return f"{colab_url()}/github/{org}/{name}/blob/{branch()}/{repo_path}"
 
 
 def blob_url(repo_path: str) -> str:
