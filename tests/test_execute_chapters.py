@@ -42,7 +42,7 @@ def page(folder, name, code, extra=""):
 
 def run(*args):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for name in ("MLPBOOK_EXECUTION_CACHE", *ec.THREADS):
+    for name in ec.THREADS:        # the run must set them itself
         env.pop(name, None)
     return subprocess.run([sys.executable, "-m", "tools.execute_chapters", *map(str, args)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)

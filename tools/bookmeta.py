@@ -1,10 +1,8 @@
-"""Facts about the book that several tools need, each read from its single source:
-repository URL, branch, Colab URL (``_config.yml``), version (``mlp_from_scratch/_version.py``,
-read as text), citation metadata (``CITATION.cff``), the toc (``_toc.yml``)."""
-
-from __future__ import annotations
+"""Facts about the book that several tools need, each from its single source (the version
+from the file, not the import: the tools may run beside another checkout's package)."""
 
 import re
+import runpy
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -27,9 +25,7 @@ def config() -> dict:
 
 
 def repo_url() -> str:
-    """``https://github.com/ORG/REPO`` without a trailing slash or ``.git``."""
-    url = config()["repository"]["url"].rstrip("/")
-    return url[:-4] if url.endswith(".git") else url
+    return config()["repository"]["url"].rstrip("/").removesuffix(".git")
 
 
 def repo_org_name() -> tuple[str, str]:
@@ -48,11 +44,7 @@ def colab_url() -> str:
 
 
 def version() -> str:
-    text = VERSION_FILE.read_text(encoding="utf-8")
-    m = re.search(r'^__version__\s*=\s*["\']([^"\']+)["\']', text, re.M)
-    if not m:
-        raise ValueError(f"no __version__ = '...' line in {VERSION_FILE}")
-    return m.group(1)
+    return runpy.run_path(str(VERSION_FILE))["__version__"]
 
 
 def release_tag() -> str:
@@ -66,7 +58,7 @@ def pip_requirement() -> str:
 
 def colab_link(repo_path: str) -> str:
     """The link the site's Colab button gives for a file of the repository."""
-    org, name = repo_org_name()
+    org, name = repo_org_name()     # (a clear error for a repository not on GitHub)
     return f"{colab_url()}/github/{org}/{name}/blob/{branch()}/{repo_path}"
 
 
@@ -85,33 +77,25 @@ def citation() -> dict:
 
 def toc_files(toc_path: Path = TOC) -> list[str]:
     """The docnames of _toc.yml (or of another toc), root first, in book order."""
-    from sphinx_external_toc.parsing import parse_toc_yaml
-
-    docs = [PurePosixPath(doc) for doc in parse_toc_yaml(toc_path).keys()]
-    return [str(d.with_suffix("") if d.suffix in (".md", ".ipynb") else d) for d in docs]
+    from sphinx_external_toc.parsing import parse_toc_yaml   # (imported when needed: slow)
+    return [doc.removesuffix(".md").removesuffix(".ipynb") for doc in parse_toc_yaml(toc_path)]
 
 
 def repo_relative(path: Path) -> PurePosixPath:
     """``path`` relative to the repository; a file elsewhere (tests) counts as in book/."""
     path = Path(path).resolve()
-    try:
-        return PurePosixPath(path.relative_to(ROOT).as_posix())
-    except ValueError:
-        return PurePosixPath("book") / path.name
+    parts = path.relative_to(ROOT).parts if path.is_relative_to(ROOT) else ("book", path.name)
+    return PurePosixPath(*parts)
 
 
 def front_matter(text: str) -> dict:
-    """The YAML front matter of a page (``{}`` when there is none)."""
-    if not text.startswith("---\n"):
-        return {}
-    end = text.find("\n---", 3)
-    data = yaml.safe_load(text[4:end]) if end > 0 else None
-    return data if isinstance(data, dict) else {}
+    from myst_parser.config.main import read_topmatter
+    return read_topmatter(text) or {}
 
 
 def is_notebook_md(path: Path) -> bool:
-    """A MyST Markdown *notebook* (jupytext header with a kernelspec): an executable chapter."""
-    return "kernelspec" in front_matter(path.read_text(encoding="utf-8"))
+    from myst_nb.core.read import is_myst_markdown_notebook
+    return is_myst_markdown_notebook(path.read_text(encoding="utf-8"))
 
 
 def chapter_sources() -> list[Path]:
