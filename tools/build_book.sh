@@ -111,7 +111,7 @@ if [ "$PDF" = 1 ]; then
     die "xelatex failed: see _build/latex/latexmk.log and _build/latex/*.log"
   fi
   if grep -a "Missing character" "_build/latex/${tex%.tex}.log" | sort | uniq -c | grep .; then
-    echo "warning: glyphs the PDF's fonts lack, above (map them: LATEX_PREAMBLE, tools/sphinx_ext/mlpbook.py)"
+    echo "warning: glyphs the PDF's fonts lack, above (map them in tools/sphinx_ext/templates/mlpbook.sty)"
   fi
   cp "_build/latex/${tex%.tex}.pdf" _build/html/
   echo "== PDF in $(($(date +%s) - built)) s: $ROOT/_build/html/${tex%.tex}.pdf"
