@@ -1,11 +1,11 @@
 """The labs: student notebooks, autograders and their grading, from one source each (labs/<stem>.md).
 
-``python -m tools.labs [--check | --run | --grade | --instructor]``: ``otter assign`` each source (otter's
-assign format) into _build/labs/<stem>/, then write its student notebook (behind the chapters' Colab
-install cell) and public tests to book/labs/, or check them (current, no solution code, nor on the built
-site); time the reference solutions (_build/results/labs.json); grade reference, stubs and the seeded
-mistakes (front matter ``lab: mistakes``: catalogue mistakes of ``mlp_from_scratch.checks`` as student
-code); or put the solution notebooks in book/labs/ (the instructor build).
+``python -m tools.labs [--check | --run | --grade | --instructor]``: ``otter assign`` each source into
+_build/labs/<stem>/, then write its student notebook (behind the chapters' Colab install cell) and public
+tests to book/labs/, or check them (current, no solution code, nor on the built site); time the reference
+solutions (_build/results/labs.json); grade reference, stubs and the seeded mistakes (front matter ``lab:
+mistakes``: catalogue mistakes of mlp_from_scratch.checks as student code); or put the solution notebooks
+in book/labs/ (the instructor build).
 """
 
 import argparse
