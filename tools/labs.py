@@ -162,8 +162,8 @@ def run_all() -> int:
 
     def seconds(md: Path) -> float:
         path = outs[md] / "autograder" / f"{md.stem}.ipynb"
-        started = time.perf_counter()
         nb = nbformat.read(path, as_version=4)
+        started = time.perf_counter()
         nbclient.execute(nb, cwd=str(path.parent), timeout=600, kernel_name="python3")
         return time.perf_counter() - started
 
