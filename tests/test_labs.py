@@ -11,6 +11,7 @@
 import subprocess
 import sys
 
+import jupytext
 import numpy as np
 import pytest
 
@@ -18,6 +19,10 @@ from mlp_from_scratch import activations
 from mlp_from_scratch.checks import student_seed
 from mlp_from_scratch.checks.labs import PackageCalled, attempt, lab_digits, package_blocked
 from tools import labs
+
+
+def lab_meta(md):
+    return jupytext.read(md).metadata["lab"]
 
 
 def test_student_seed_is_stable_and_normalised():
@@ -68,8 +73,9 @@ def test_attempt_turns_a_stub_into_a_plain_failure():
 
 
 def test_leaked_solution_lines_are_found():
-    md = labs.sources()[0]
-    line = next(l.strip() for q in labs.questions(md) for l in q["solution"].splitlines() if len(l.strip()) >= 16)
+    md = labs.LABS[0]
+    line = next(l.strip() for q in labs.questions(md).values() for l in q["solution"].splitlines()
+                if len(l.strip()) >= 16)
     assert labs.leaked_solutions(md, ["x = 1\n", f"    {line}\n"]) == [line]
     assert labs.leaked_solutions(md, ["raise NotImplementedError"]) == []
 
@@ -107,23 +113,23 @@ def test_assert_same_training_needs_the_pieces_and_equal_losses():
 
 def test_every_lab_is_on_the_site_and_not_cited_as_a_chapter():
     from tools import bookmeta
-    pages = {f"book/labs/{md.stem}" for md in labs.sources()}
+    pages = {f"book/labs/{md.stem}" for md in labs.LABS}
     assert pages <= set(bookmeta.toc_files())
     assert pages <= set(bookmeta.config()["sphinx"]["config"]["mlpbook_cite_exclude"])
-    assert {labs.lab_meta(md)["chapter"] for md in labs.sources()} <= set(bookmeta.toc_files())
+    assert {lab_meta(md)["chapter"] for md in labs.LABS} <= set(bookmeta.toc_files())
 
 
 def test_the_seeded_mistakes_are_the_checks_catalogue():
     """Every mistake --grade injects names a catalogue entry of a check its task runs (or says its own diagnosis)."""
     from mlp_from_scratch.checks import CATALOGUE
-    for md in labs.sources():
-        tasks = {q["name"]: q for q in labs.questions(md)}
+    for md in labs.LABS:
+        tasks = labs.questions(md)
         assert all(q["solution"] for q in tasks.values()), f"{md.name}: a task without a solution block"
         assert len(tasks) >= 2 and tasks[list(tasks)[-1]]["name"] == "train", f"{md.name}: end with the training task"
-        for task, mistakes in labs.lab_meta(md)["mistakes"].items():
+        for task, mistakes in lab_meta(md)["mistakes"].items():
             for m in mistakes:
                 if "check" in m:
                     assert m["name"] in CATALOGUE[m["check"]] and m["check"] in tasks[task]["checks"], (md.name, m)
                 else:
                     assert not tasks[task]["checks"] and m["message"], (md.name, m)
-        assert set(labs.lab_meta(md)["mistakes"]) == set(tasks) - {"train"}, f"{md.name}: a mistake per task"
+        assert set(lab_meta(md)["mistakes"]) == set(tasks) - {"train"}, f"{md.name}: a mistake per task"
