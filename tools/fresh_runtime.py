@@ -66,20 +66,19 @@ def main(argv=None) -> int:
         raise SystemExit("no chapter selected")
     with tempfile.TemporaryDirectory(prefix="fresh-runtime-") as tmp:
         venv, python, root = Path(tmp, "venv"), Path(tmp, "venv/bin/python"), bookmeta.ROOT
-        env = fresh_env(venv)
+        env, source = fresh_env(venv), Path(tmp, "mlp-from-scratch.tar.gz")
+        for md in chapters:
+            copy = Path(tmp, "notebooks", md.stem, f"{md.stem}.ipynb")  # a folder per notebook: its cwd
+            copy.parent.mkdir(parents=True)
+            nbformat.write(prepare_notebook(bookmeta.notebook_for(md), source, venv), copy)
         subprocess.run([sys.executable, "-m", "venv", venv], env=env, check=True)
         subprocess.run([python, "-m", "pip", "install", "-q", "-c", root / "requirements.txt", *COLAB_BASE,
                         "nbmake"], env=env, check=True)
         # The tracked files as in the work tree (a stash commit, none if unchanged, touches nothing),
         # which the install cell builds and installs as Colab's pip does a clone of the release tag.
         stash = subprocess.check_output(["git", "-C", root, "stash", "create"], text=True).strip()
-        source = Path(tmp, "mlp-from-scratch.tar.gz")
         subprocess.run(["git", "-C", root, "archive", "--prefix=src/", "-o", source, stash or "HEAD"],
                        check=True)
-        for md in chapters:
-            copy = Path(tmp, "notebooks", md.stem, f"{md.stem}.ipynb")  # a folder per notebook: its cwd
-            copy.parent.mkdir(parents=True)
-            nbformat.write(prepare_notebook(bookmeta.notebook_for(md), source, venv), copy)
         # nbmake's timeout is per cell: far above any chapter's, so that only a hang fails.
         tests = subprocess.run([python, "-m", "pytest", "-v", "--durations=0", "--nbmake",
                                 "--nbmake-timeout=1800", "notebooks"], env=env, cwd=tmp)
