@@ -540,6 +540,8 @@ def test_converter_rejects_unknown_markup(tmp_path):
         convert_text(tmp_path, "```{figure} a.png\nCaption\n```\n\n```{code-cell} ipython3\n1\n```\n")
     with pytest.raises(make_notebooks.ConversionError, match="references.bib"):
         convert_text(tmp_path, "See {cite:p}`nosuchkey2099`.\n\n```{code-cell} ipython3\n1\n```\n")
+    with pytest.raises(make_notebooks.ConversionError, match="colon_fence"):
+        convert_text(tmp_path, ":::\nplain\n:::\n\n```{code-cell} ipython3\n1\n```\n")
     with pytest.raises(make_notebooks.ConversionError, match="substitution"):
         convert_text(tmp_path, "Version {{ version }}.\n\n```{code-cell} ipython3\n1\n```\n")
 

@@ -40,7 +40,7 @@ QUOTES = {"note", "tip", "warning", "exercise", "admonition"}
 INLINE = re.compile(r"\{(?P<role>[A-Za-z][\w:+-]*)\}(?P<tick>`+)(?P<content>.+?)(?P=tick)"
                     r"|(?P<code>`+).+?(?P=code)"
                     r"|(?P<bang>!?)\[(?P<text>[^\]`]*)\]\((?P<target>[^()\s]+)\)", re.S)
-MYST_ONLY = {"myst_role", "myst_target", "math_block_label", "substitution_inline",
+MYST_ONLY = {"myst_role", "myst_target", "math_block_label", "colon_fence", "substitution_inline",
              "substitution_block"}
 # Blocks the converter rewrites; the lines between them are text (roles, links, ...).
 SPECIAL = {"fence", "colon_fence", "myst_target", "myst_line_comment", "math_block_label"}
@@ -256,9 +256,7 @@ class Converter:
                 out.append(f"$$\n{body}{tag}\n$$" if "\n" in token.content else f"$${body}{tag}$$")
             elif d is not None:
                 out.extend(self.directive(d))
-            elif block.type == "colon_fence":
-                self.fail(f"colon fence without a directive: {lines[block.start]!r}")
-            elif block.type == "fence":                 # ordinary code block: untouched
+            elif block.type in ("fence", "colon_fence"):   # a code block: untouched (a colon one fails below)
                 out.extend(lines[block.start:block.end])
             elif block.type == "myst_target" and i < len(lines) and not lines[i].strip():
                 i += 1
