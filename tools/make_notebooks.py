@@ -112,7 +112,8 @@ def bib_entries() -> dict:
     out = {}
     for key, entry in parse_file(str(bookmeta.BIB)).entries.items():
         persons = entry.persons.get("author") or entry.persons.get("editor") or []
-        names = [" ".join(p.prelast_names + p.last_names) for p in persons] or [entry.fields["title"]]
+        names = [" ".join(p.prelast_names + p.last_names) for p in persons]
+        names = names or [entry.fields.get("title", key)]
         names = [Text.from_latex(name).render_as("text") for name in names]
         who = " and ".join(names) if len(names) <= 2 else f"{names[0]} et al."
         out[key.lower()] = (who, entry.fields.get("year", "n.d."))
@@ -213,10 +214,8 @@ class Converter:
             return "the figure " + ("below" if cell > self.cell_index else "above")
         if name in ("ref", "numref") and text:      # the text of a numref shows no number
             return re.sub(r"\s*%s|\s*\{number\}|\s*\{name\}", "", text)
-        if name in ("ref", "numref") and kind == "sec":
-            return f"“{value}”"
-        if name in ("ref", "numref") and kind == "ex":
-            return f"the exercise “{value}”" if value else "the exercise"
+        if name in ("ref", "numref") and kind in ("ex", "sec"):
+            return f"“{value}”" if kind == "sec" else f"the exercise “{value}”" if value else "the exercise"
         if name in ("ref", "numref"):
             doc, title, value = elsewhere(target, "sec") or ("", "", "")
             return f"“{value}” in [{title}]({self.doc_link('/' + doc)})" if doc else target
