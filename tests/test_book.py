@@ -497,7 +497,7 @@ def test_converter_turns_myst_into_plain_markdown(tmp_path):
         ````{exercise} Title of it
         :label: ex-a
 
-        Do {math}`x^2`.
+        Do $x^2$.
         ````
 
         ````{solution} ex-a
@@ -538,6 +538,10 @@ def test_converter_rejects_unknown_markup(tmp_path):
         convert_text(tmp_path, "```{list-table}\n* - a\n```\n\n```{code-cell} ipython3\n1\n```\n")
     with pytest.raises(make_notebooks.ConversionError, match="alt"):
         convert_text(tmp_path, "```{figure} a.png\nCaption\n```\n\n```{code-cell} ipython3\n1\n```\n")
+    with pytest.raises(make_notebooks.ConversionError, match="references.bib"):
+        convert_text(tmp_path, "See {cite:p}`nosuchkey2099`.\n\n```{code-cell} ipython3\n1\n```\n")
+    with pytest.raises(make_notebooks.ConversionError, match="colon_fence"):
+        convert_text(tmp_path, ":::\nplain\n:::\n\n```{code-cell} ipython3\n1\n```\n")
     with pytest.raises(make_notebooks.ConversionError, match="substitution"):
         convert_text(tmp_path, "Version {{ version }}.\n\n```{code-cell} ipython3\n1\n```\n")
 

@@ -34,13 +34,13 @@ INSTALL_TAG = "colab-install"
 # Glues whose values differ from run to run by nature: timings and the machine's cores.
 # Their names say so (``..._seconds``, ``..._time_ratio``, ``..._us``, ``..._workers``).
 MEASURED = re.compile(r"seconds|minutes|time|speedup|workers|(_ms|_us)(_|$)")
-QUOTES = {"note": "Note", "tip": "Tip", "hint": "Hint", "important": "Important", "warning": "Warning",
-          "caution": "Caution", "attention": "Attention", "danger": "Danger", "error": "Error",
-          "seealso": "See also", "exercise": "Exercise", "admonition": ""}
-ROLE_OR_CODE = re.compile(r"\{(?P<role>[A-Za-z][\w:+-]*)\}(?P<tick>`+)(?P<content>.+?)(?P=tick)"
-                          r"|(?P<code>`+).+?(?P=code)", re.S)
-LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\((?P<target>[^()\s]+)(?P<title>\s+\"[^\"]*\")?\)")
-MYST_ONLY = {"myst_role", "myst_target", "math_block_label", "substitution_inline",
+# Directives shown as a block quote under their name (``admonition``: under its argument only).
+QUOTES = {"note", "tip", "warning", "exercise", "admonition"}
+# A role, a code span (left as it is) or a link or image, in the text between blocks.
+INLINE = re.compile(r"\{(?P<role>[A-Za-z][\w:+-]*)\}(?P<tick>`+)(?P<content>.+?)(?P=tick)"
+                    r"|(?P<code>`+).+?(?P=code)"
+                    r"|(?P<bang>!?)\[(?P<text>[^\]`]*)\]\((?P<target>[^()\s]+)\)", re.S)
+MYST_ONLY = {"myst_role", "myst_target", "math_block_label", "colon_fence", "substitution_inline",
              "substitution_block"}
 # Blocks the converter rewrites; the lines between them are text (roles, links, ...).
 SPECIAL = {"fence", "colon_fence", "myst_target", "myst_line_comment", "math_block_label"}
@@ -66,11 +66,10 @@ def values_note() -> str:
 
 def last_build_cache() -> Path:
     """The jupyter-cache of the last build (tools/execute_chapters.py records it)."""
-    try:
-        times = json.loads((bookmeta.ROOT / "_build" / "results" / "execution-times.json").read_text())
-        return Path(times["cache"])
-    except (OSError, ValueError, KeyError):
-        return bookmeta.ROOT / "_build" / ".jupyter_cache" / "this-build"
+    times = bookmeta.ROOT / "_build" / "results" / "execution-times.json"
+    if times.exists():
+        return Path(json.loads(times.read_text())["cache"])
+    return bookmeta.ROOT / "_build" / ".jupyter_cache" / "this-build"
 
 
 def built_values(md_path: Path, cache_dir: Path) -> dict | None:
@@ -79,7 +78,6 @@ def built_values(md_path: Path, cache_dir: Path) -> dict | None:
     from jupyter_cache import get_cache
     from myst_nb.core.read import myst_nb_reader_plugin
     from myst_nb.ext.glue import extract_glue_data_cell
-
     if not Path(cache_dir).is_dir():
         return None
     try:
@@ -93,8 +91,7 @@ def built_values(md_path: Path, cache_dir: Path) -> dict | None:
 
 def committed_values(md_path: Path) -> dict:
     ipynb = bookmeta.notebook_for(md_path)
-    meta = json.loads(ipynb.read_text(encoding="utf-8"))["metadata"] if ipynb.exists() else {}
-    return meta.get("mlp_from_scratch", {}).get("glued", {})
+    return nbformat.read(ipynb, 4).metadata["mlp_from_scratch"]["glued"] if ipynb.exists() else {}
 
 
 def close(committed: str, built: str) -> bool:
@@ -112,7 +109,6 @@ def bib_entries() -> dict:
     """citation key (lower case) -> (the authors or editors as the text names them, year)."""
     from pybtex.database import parse_file
     from pybtex.richtext import Text
-
     out = {}
     for key, entry in parse_file(str(bookmeta.BIB)).entries.items():
         persons = entry.persons.get("author") or entry.persons.get("editor") or []
@@ -125,20 +121,19 @@ def bib_entries() -> dict:
 
 
 def collect_labels(nb) -> dict:
-    """label -> (kind, text, cell index) of one chapter: ``eq`` (its number), ``fig``,
-    ``ex`` (the exercise's title), ``sec`` (the heading after a target, else the label)."""
+    """label -> (kind, text, cell index) of one chapter: ``eq`` (its number), ``fig`` (a code
+    cell's figure), ``ex`` (the exercise's title), ``sec`` (the heading after a target, else the label)."""
     labels = {}
     for index, cell in enumerate(nb.cells):
-        fig = (cell.metadata.get("mystnb") or {}).get("figure") or {}
-        if cell.cell_type == "code" and fig.get("name"):
-            labels[fig["name"]] = ("fig", "", index)
+        if fig := cell.metadata.get("mystnb", {}).get("figure", {}).get("name"):
+            labels[fig] = ("fig", "", index)
         blocks = myst.walk(cell.source) if cell.cell_type == "markdown" else []
         for k, block in enumerate(blocks):
             d, content = block.directive, block.token.content
             name = d and (d.options.get("label") or d.options.get("name"))
-            if block.type == "math_block_label" or d and d.name == "math" and name:
+            if block.type == "math_block_label":
                 number = str(sum(kind == "eq" for kind, *_ in labels.values()) + 1)
-                labels.setdefault(name or block.token.info, ("eq", number, index))
+                labels.setdefault(block.token.info, ("eq", number, index))
             elif block.type == "myst_target":
                 heading = k + 2 < len(blocks) and blocks[k + 1].type == "heading_open"
                 labels[content] = ("sec", blocks[k + 2].token.content if heading else content, index)
@@ -152,9 +147,11 @@ def chapter_index() -> dict:
     """docname (``book/digits``) -> (title, labels) of every page under book/."""
     out = {}
     for md in sorted(p for p in bookmeta.BOOK_DIR.rglob("*.md") if "_build" not in p.parts):
-        text = md.read_text(encoding="utf-8")
-        doc = bookmeta.repo_relative(md).with_suffix("").as_posix()
-        out[doc] = (myst.title(text) or doc, collect_labels(jupytext.reads(text, fmt="md:myst")))
+        nb, doc = jupytext.read(md, fmt="md:myst"), bookmeta.repo_relative(md).with_suffix("").as_posix()
+        blocks = [b for c in nb.cells if c.cell_type == "markdown" for b in myst.walk(c.source, nested=False)]
+        title = next((blocks[k + 1].token.content.strip() for k, b in enumerate(blocks)
+                      if b.token.tag == "h1"), doc)
+        out[doc] = (title, collect_labels(nb))
     return out
 
 
@@ -192,20 +189,15 @@ class Converter:
         explicit = re.fullmatch(r"(?P<text>.+?)\s*<(?P<target>[^<>]+)>", content, re.S)
         text, target = (explicit["text"], explicit["target"].strip()) if explicit else (None, content.strip())
         kind, value, cell = self.labels.get(target, ("", "", 0))
-        if name == "math":
-            return f"${content}$"
         if name in ("cite", "cite:p", "cite:t"):
-            keys = [key for key in content.split(",") if key.strip()]
-            for key in keys:
-                if key.strip().lower() not in bib_entries():
-                    self.fail(f"citation key {key!r} is not in references.bib")
-            pairs = [bib_entries()[key.strip().lower()] for key in keys]
-            if name == "cite:t":
-                return "; ".join(f"{who} ({year})" for who, year in pairs)
-            return "(" + "; ".join(f"{who}, {year}" for who, year in pairs) + ")"
-        if name in ("glue", "glue:text", "glue:md"):
+            keys = [key.strip().lower() for key in content.split(",") if key.strip()]
+            if missing := [key for key in keys if key not in bib_entries()]:
+                self.fail(f"citation keys {missing} are not in references.bib")
+            cited = "; ".join(("{} ({})" if name == "cite:t" else "{}, {}").format(*bib_entries()[key])
+                              for key in keys)
+            return cited if name == "cite:t" else f"({cited})"
+        if name in ("glue:text", "glue:md"):
             from myst_nb.core.variables import format_plain_text
-
             key, _, spec = content.split("::")[-1].strip().partition(":")
             if key not in self.values:
                 return f"`{key}`"
@@ -235,9 +227,13 @@ class Converter:
     def inline(self, text: str) -> str:
         """Roles, links and images of a span of Markdown text."""
 
-        def on_role_or_code(m):
-            if m["code"]:
+        def replace(m):
+            target, shown = m["target"], m["text"]
+            if m["code"] or target and re.match(r"[a-z][\w+.-]*:", target):   # http:, https:, mailto:
                 return m[0]
+            if target:
+                return (f"![{shown}]({bookmeta.raw_url(self.repo_path(target))})" if m["bang"]
+                        else shown if target.startswith("#") else f"[{shown}]({self.doc_link(target)})")
             out, before = self.role(m["role"], m["content"]), m.string[:m.start()]
             # a reference that starts a sentence or a paragraph starts with a capital
             if out[:1].islower() and (before.rstrip()[-1:] in ("", ".", "!", "?")
@@ -245,20 +241,7 @@ class Converter:
                 out = out[0].upper() + out[1:]
             return out
 
-        def on_link(m):
-            target, shown = m["target"], m["text"]
-            if re.match(r"[a-z][\w+.-]*:", target):      # http:, https:, mailto:
-                return m[0]
-            if m["bang"]:
-                return f"![{shown}]({bookmeta.raw_url(self.repo_path(target))})"
-            if target.startswith("#"):
-                return shown
-            if re.search(r"\.(md|ipynb)(#.*)?$", target) or "/" not in target and "." not in target:
-                return f"[{shown}]({self.doc_link(target)})"
-            return f"[{shown}]({bookmeta.blob_url(self.repo_path(target))})"
-
-        parts = re.split(r"(`+[^`]*`+)", ROLE_OR_CODE.sub(on_role_or_code, text))   # code spans stay
-        return "".join(p if p.startswith("`") else LINK.sub(on_link, p) for p in parts)
+        return INLINE.sub(replace, text)
 
     def markdown(self, source: str) -> str:
         lines, out, i = source.split("\n"), [], 0
@@ -272,9 +255,7 @@ class Converter:
                 out.append(f"$$\n{body}{tag}\n$$" if "\n" in token.content else f"$${body}{tag}$$")
             elif d is not None:
                 out.extend(self.directive(d))
-            elif block.type == "colon_fence":
-                self.fail(f"colon fence without a directive: {lines[block.start]!r}")
-            elif block.type == "fence":                 # ordinary code block: untouched
+            elif block.type in ("fence", "colon_fence"):   # a code block: untouched (a colon one fails below)
                 out.extend(lines[block.start:block.end])
             elif block.type == "myst_target" and i < len(lines) and not lines[i].strip():
                 i += 1
@@ -283,12 +264,9 @@ class Converter:
 
     def directive(self, d: myst.Directive) -> list[str]:
         inner = self.markdown("\n".join(d.body)) if d.body else ""
-        label = d.options.get("label") or d.options.get("name")
-        if d.name == "math":
-            tag = f" \\tag{{{self.labels[label][1]}}}" if label else ""
-            return ["", "$$", "\n".join(d.body).strip() + tag, "$$", ""]
         if d.name in QUOTES:
-            title = ": ".join(filter(None, (QUOTES[d.name], self.inline(d.arg))))
+            name = "" if d.name == "admonition" else d.name.capitalize()
+            title = ": ".join(filter(None, (name, self.inline(d.arg))))
             lines = [f"> **{title}**"] + ([">"] if inner else []) if title else []
             quoted = [("> " + ln) if ln.strip() else ">" for ln in inner.split("\n") if inner]
             return [""] + lines + quoted + [""]
@@ -298,11 +276,11 @@ class Converter:
             return ["", "**Solution**", ""]
         if d.name == "solution-end":
             return []
-        if d.name in ("figure", "image") and d.options.get("alt"):
+        if d.name == "figure" and d.options.get("alt"):
             image = f"![{d.options['alt']}]({bookmeta.raw_url(self.repo_path(d.arg))})"
             return ["", image] + (["", f"*{inner}*"] if inner else []) + [""]
-        if d.name in ("figure", "image"):
-            self.fail(f"{{{d.name}}} {d.arg} has no :alt: text")
+        if d.name == "figure":
+            self.fail(f"{{figure}} {d.arg} has no :alt: text")
         self.fail(f"directive {{{d.name}}} has no plain-Markdown form: extend tools/make_notebooks.py "
                   "or avoid it")
 
@@ -384,14 +362,11 @@ def stale_values(md_path: Path, cache_dir: Path) -> list[str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("chapters", nargs="*", type=Path,
-                        help="chapter .md files (default: every executable chapter under book/)")
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if a notebook is missing or stale")
+    parser.add_argument("chapters", nargs="*", type=Path, help="chapter .md files (default: every chapter)")
+    parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if a notebook is stale")
     parser.add_argument("--check-values", action="store_true",
                         help="write nothing; exit 1 if the values shown differ from the build's")
-    parser.add_argument("--values-from", type=Path,
-                        help="the build's jupyter-cache (default: the last build's)")
+    parser.add_argument("--values-from", type=Path, help="the build's jupyter-cache (default: the last one)")
     args = parser.parse_args(argv)
     cache = args.values_from or last_build_cache()
     chapters = [p.resolve() for p in args.chapters] or bookmeta.chapter_sources()
@@ -402,7 +377,7 @@ def main(argv=None) -> int:
             print("stale values (after a build, run: python -m tools.make_notebooks)", file=sys.stderr)
         return 1 if problems else 0
     stale = []
-    for md in chapters:
+    for md, target in ((md, bookmeta.notebook_for(md)) for md in chapters):
         values = None if args.check else built_values(md, cache)
         if values is None and not args.check:
             print(f"note: {bookmeta.repo_relative(md)} is not in the build at {cache}: "
@@ -412,18 +387,16 @@ def main(argv=None) -> int:
         except ConversionError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-        target = bookmeta.notebook_for(md)
         old = target.read_text(encoding="utf-8") if target.exists() else ""
-        if old == text:
-            continue
-        stale.append(str(bookmeta.repo_relative(target)))
-        if args.check:
-            diff = difflib.unified_diff(old.splitlines(), text.splitlines(), stale[-1], "generated",
-                                        lineterm="", n=1)
-            print("\n".join(list(diff)[:40]), file=sys.stderr)
-        else:
-            target.write_text(text, encoding="utf-8")
-            print(f"wrote {stale[-1]}")
+        if old != text:
+            stale.append(str(bookmeta.repo_relative(target)))
+            if args.check:
+                diff = difflib.unified_diff(old.splitlines(), text.splitlines(), stale[-1], "generated",
+                                            lineterm="", n=1)
+                print("\n".join(list(diff)[:40]), file=sys.stderr)
+            else:
+                target.write_text(text, encoding="utf-8")
+                print(f"wrote {stale[-1]}")
     if args.check and stale:
         print(f"stale notebooks (run: python -m tools.make_notebooks): {', '.join(stale)}", file=sys.stderr)
         return 1

@@ -1,4 +1,4 @@
-"""The one reader of the book's MyST Markdown (tools.make_notebooks, prose_numbers, check_pdf):
+"""The one reader of the book's MyST Markdown (tools.make_notebooks, prose_numbers):
 myst-parser's markdown-it parser and directive parser; :func:`walk` gives every token with its
 page lines, and parses the body of each MyST directive that is Markdown (not :data:`VERBATIM`)."""
 
@@ -58,9 +58,8 @@ class Block:
     parents: tuple = ()      # names of the enclosing directives, outermost first
     directive: Directive | None = None
 
-    @property
-    def type(self) -> str:
-        return self.token.type
+    def __post_init__(self):
+        self.type = self.token.type
 
 
 def directive_of(token: Token) -> Directive | None:
@@ -86,13 +85,6 @@ def walk(text: str, offset: int = 0, parents: tuple = (), nested: bool = True) -
         if nested and d is not None and d.name not in VERBATIM and d.body:
             out += walk("\n".join(d.body), d.body_start + offset, parents + (d.name,))
     return out
-
-
-def title(text: str) -> str | None:
-    """The first level-1 heading of a page."""
-    tokens = parser().parse(text)
-    return next((tokens[i + 1].content.strip() for i, t in enumerate(tokens)
-                 if t.type == "heading_open" and t.tag == "h1"), None)
 
 
 def inline_lines(block: Block):
