@@ -77,7 +77,7 @@ def sgd_step(net, x, y, learning_rate):
         step = learning_rate * delta              # eta delta^l, for W^l and b^l
         if l > 1:                                 # delta^{l-1}, through W^l before it moves
             delta = (W_l @ delta) * net.f.derivative(a)
-        W_l -= np.outer(a, step)                  # W^l <- W^l - eta a^{l-1} (delta^l)^T
+        W_l -= a[:, None] * step                  # W^l <- W^l - eta a^{l-1} (delta^l)^T
         b[l - 1] -= step
     W[0][rows] = W1                               # the moved rows back; the others did not change
     return loss, predicted
